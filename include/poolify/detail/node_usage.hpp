@@ -1,0 +1,41 @@
+/// @file node_usage.hpp
+/// @brief A worker node's counters, laid out so that writers do not share cache lines.
+#pragma once
+
+#include <poolify/version.hpp>
+
+#include <atomic>   // std::atomic
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::uint64_t, std::uint32_t
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+inline constexpr std::size_t cache_line = 64;
+
+/// Adds one to a counter only its owner writes: a plain load and store, no locked instruction.
+template <class T>
+inline void bump(std::atomic<T>& counter, std::memory_order order = std::memory_order_relaxed) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + 1, order);
+}
+
+/// The counters of one worker node. Submitters write the first group under the node's queue
+/// lock; the node's worker alone writes the second; everyone may read both (relaxed), which is
+/// what strategies and `info()` do.
+struct NodeUsage {
+  // Written under the queue lock (by submitters and the worker).
+  alignas(cache_line) std::atomic<std::uint64_t> submitted{0};  // tasks ever pushed to this node
+  std::atomic<std::uint64_t> discarded{0};                       // tasks taken off the queue by destroy()
+  std::atomic<std::uint64_t> queued{0};                          // tasks in the queue now
+  std::atomic<std::uint64_t> max_queued{0};                      // high-water mark of queued
+  std::atomic<bool> ready{false};                                // accepts tasks
+
+  // Written by the node's worker only.
+  alignas(cache_line) std::atomic<std::uint64_t> completed{0};  // tasks taken off this node and finished
+  std::atomic<std::uint64_t> executed{0};                        // ran and returned
+  std::atomic<std::uint64_t> failed{0};                          // ran and threw
+  std::atomic<std::uint32_t> executing{0};                       // running now
+};
+
+}  // namespace detail
+POOLIFY_NAMESPACE_END

@@ -1,0 +1,284 @@
+/// @file task_state.hpp
+/// @brief The one object a task lives in, shared by the pool and the task's Future.
+#pragma once
+
+#include <poolify/detail/futex.hpp>
+#include <poolify/detail/recycler.hpp>
+#include <poolify/detail/spinlock.hpp>
+#include <poolify/errors.hpp>
+#include <poolify/task_function.hpp>
+#include <poolify/version.hpp>
+
+#include <atomic>       // std::atomic
+#include <chrono>       // std::chrono::steady_clock
+#include <cstdint>      // std::uint32_t, std::uint8_t
+#include <exception>    // std::exception_ptr, std::make_exception_ptr, std::rethrow_exception
+#include <memory>       // std::unique_ptr, std::addressof
+#include <new>          // placement new
+#include <optional>     // std::optional
+#include <stop_token>   // std::stop_source, std::stop_callback
+#include <type_traits>  // std::is_void_v
+#include <utility>      // std::move, std::forward
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+/// The state word of a task. The phase moves queued -> running -> done exactly once; whoever moves
+/// it out of queued (a worker, a canceller, destroy) decides the task's outcome. Two reference bits
+/// say who still holds the task (its Future, the pool); whoever clears the last one of a done task
+/// recycles it. The waiter bit says a thread sleeps on the word, so a completion with nobody
+/// waiting makes no system call.
+namespace task_word {
+inline constexpr std::uint32_t queued = 0;
+inline constexpr std::uint32_t running = 1;
+inline constexpr std::uint32_t done = 2;
+inline constexpr std::uint32_t phase_mask = 3;
+inline constexpr std::uint32_t waiter = 4;
+inline constexpr std::uint32_t future_ref = 8;
+inline constexpr std::uint32_t pool_ref = 16;
+inline constexpr std::uint32_t refs = future_ref | pool_ref;
+}  // namespace task_word
+
+/// Storage for a result that is constructed at most once, in place.
+template <class Response>
+struct ValueSlot {
+  ValueSlot() noexcept {}  // NOLINT(modernize-use-equals-default): the union member stays unconstructed
+  ~ValueSlot() {}          // NOLINT(modernize-use-equals-default): ResultState destroys the value
+  ValueSlot(const ValueSlot&) = delete;
+  ValueSlot& operator=(const ValueSlot&) = delete;
+  union {
+    Response value;
+  };
+};
+template <>
+struct ValueSlot<void> {};
+
+enum class Outcome : std::uint8_t { none, value, error };
+
+template <class Response>
+class ResultState;
+
+/// Cancels a queued task when the user's stop token is signalled.
+template <class Response>
+struct CancelOnStop {
+  ResultState<Response>* state;
+  void operator()() const noexcept { state->request_cancel(); }
+};
+
+/// What a task needs only when stop tokens are involved; allocated once per recycled task state
+/// on first use and kept with it.
+template <class Response>
+struct StopExtras {
+  std::optional<std::stop_source> source;  // the token the task function receives
+  std::optional<std::stop_callback<CancelOnStop<Response>>> on_user_stop;  // the token given to execute
+};
+
+/// The part of a task its Future sees: the state word and the outcome. It does not know `Data`.
+template <class Response>
+class ResultState {
+ public:
+  using RecycleFunction = void (*)(ResultState*) noexcept;
+
+  explicit ResultState(RecycleFunction recycle) noexcept : recycle_(recycle) {}
+  ResultState(const ResultState&) = delete;
+  ResultState& operator=(const ResultState&) = delete;
+  ~ResultState() { clear_outcome(); }
+
+  // ---- outcome (written by whoever claimed the task, read after done) ----
+  template <class... Args>
+  void set_value(Args&&... args) {
+    if constexpr (!std::is_void_v<Response>) {
+      ::new (static_cast<void*>(std::addressof(slot_.value))) Response(std::forward<Args>(args)...);
+    }
+    outcome_ = Outcome::value;
+  }
+  void set_error(std::exception_ptr error) noexcept {
+    error_ = std::move(error);
+    outcome_ = Outcome::error;
+  }
+  void clear_outcome() noexcept {
+    if constexpr (!std::is_void_v<Response>) {
+      if (outcome_ == Outcome::value) slot_.value.~Response();
+    }
+    error_ = nullptr;
+    outcome_ = Outcome::none;
+  }
+  /// Moves the outcome out: the value, or the task's exception rethrown with its type.
+  Response take() {
+    if (outcome_ == Outcome::error) std::rethrow_exception(error_);
+    if constexpr (!std::is_void_v<Response>) return std::move(slot_.value);
+  }
+
+  // ---- the state word ----
+  /// Whether the recorded outcome is an exception (valid once the outcome is set).
+  [[nodiscard]] bool has_error() const noexcept { return outcome_ == Outcome::error; }
+
+  [[nodiscard]] bool is_done() const noexcept {
+    return (word_.load(std::memory_order_acquire) & task_word::phase_mask) == task_word::done;
+  }
+
+  /// Moves the phase from queued to running; true for the one caller that wins.
+  bool try_claim() noexcept {
+    std::uint32_t word = word_.load(std::memory_order_relaxed);
+    while ((word & task_word::phase_mask) == task_word::queued) {
+      if (word_.compare_exchange_weak(word, word + task_word::running, std::memory_order_acquire,
+                                      std::memory_order_relaxed)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /// Moves the phase from running to done, publishing the outcome, and wakes a waiter if one said
+  /// it sleeps. With `drop_pool_ref` the pool's reference goes in the same step when nobody waits.
+  void publish(bool drop_pool_ref) noexcept {
+    constexpr std::uint32_t to_done = task_word::done - task_word::running;
+    std::uint32_t word = word_.load(std::memory_order_relaxed);
+    for (;;) {
+      if ((word & task_word::waiter) != 0) {
+        // Wake before letting go of our reference, so the word is still this task's when we do.
+        word_.fetch_add(to_done, std::memory_order_acq_rel);
+        wake_all(word_);
+        if (drop_pool_ref) release(task_word::pool_ref);
+        return;
+      }
+      const std::uint32_t next = word + to_done - (drop_pool_ref ? task_word::pool_ref : 0U);
+      if (word_.compare_exchange_weak(word, next, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+        if ((next & task_word::refs) == 0) recycle_(this);
+        return;
+      }
+    }
+  }
+
+  /// Lets go of one reference; the last holder of a done task recycles it.
+  void release(std::uint32_t ref) noexcept {
+    const std::uint32_t word = word_.fetch_sub(ref, std::memory_order_acq_rel) - ref;
+    if ((word & task_word::phase_mask) == task_word::done && (word & task_word::refs) == 0) recycle_(this);
+  }
+
+  /// Cancels the task: a queued one resolves TaskCancelled now and never runs (true); a running
+  /// one has its stop token signalled and its own outcome stands (false).
+  bool request_cancel() noexcept {
+    if (try_claim()) {
+      set_error(std::make_exception_ptr(TaskCancelled("poolify: task cancelled before it started")));
+      publish(false);  // the pool still holds the task in a queue and lets go of it there
+      return true;
+    }
+    if (extras_ && extras_->source) extras_->source->request_stop();
+    return false;
+  }
+
+  /// Blocks until done: spins briefly (results often come within microseconds), then sleeps.
+  void wait() const noexcept {
+    std::uint32_t word = word_.load(std::memory_order_acquire);
+    for (int spins = 0; spins < 256 && (word & task_word::phase_mask) != task_word::done; ++spins) {
+      cpu_relax();
+      word = word_.load(std::memory_order_acquire);
+    }
+    while ((word & task_word::phase_mask) != task_word::done) {
+      if ((word & task_word::waiter) == 0) {
+        word = word_.fetch_or(task_word::waiter, std::memory_order_acq_rel) | task_word::waiter;
+        if ((word & task_word::phase_mask) == task_word::done) break;
+      }
+      wait_on(word_, word);
+      word = word_.load(std::memory_order_acquire);
+    }
+  }
+
+  /// Blocks until done or `deadline`; true when done.
+  bool wait_until(std::chrono::steady_clock::time_point deadline) const noexcept {
+    std::uint32_t word = word_.load(std::memory_order_acquire);
+    while ((word & task_word::phase_mask) != task_word::done) {
+      if ((word & task_word::waiter) == 0) {
+        word = word_.fetch_or(task_word::waiter, std::memory_order_acq_rel) | task_word::waiter;
+        if ((word & task_word::phase_mask) == task_word::done) break;
+      }
+      if (!wait_on_until(word_, word, deadline)) return false;
+      word = word_.load(std::memory_order_acquire);
+    }
+    return true;
+  }
+
+  // ---- stop tokens ----
+  StopExtras<Response>& extras() {
+    if (!extras_) extras_ = std::make_unique<StopExtras<Response>>();
+    return *extras_;
+  }
+  [[nodiscard]] StopExtras<Response>* extras_if_any() const noexcept { return extras_.get(); }
+
+ protected:
+  /// Resets the word for a new task held by both its Future and the pool.
+  void reset_word() noexcept { word_.store(task_word::future_ref | task_word::pool_ref, std::memory_order_relaxed); }
+
+ private:
+  mutable std::atomic<std::uint32_t> word_{0};
+  Outcome outcome_ = Outcome::none;
+  ValueSlot<Response> slot_;
+  std::exception_ptr error_;
+  std::unique_ptr<StopExtras<Response>> extras_;
+  RecycleFunction recycle_;
+};
+
+/// A whole task: its result state, its `Data`, and the function it runs.
+template <class Data, class Response>
+class TaskState final : public ResultState<Response> {
+ public:
+  using Function = TaskFunctionModelBase<Data, Response>;
+
+  /// Makes a queued task held by its Future and the pool. Strong guarantee: if moving `data` in
+  /// throws, nothing is left behind.
+  static TaskState* make(Data&& data, const Function* function) {
+    TaskState* task = Recycler<TaskState>::instance().take();
+    if (task == nullptr) task = new TaskState();
+    try {
+      ::new (static_cast<void*>(std::addressof(task->data_.value))) Data(std::move(data));
+    } catch (...) {
+      Recycler<TaskState>::instance().give(task);
+      throw;
+    }
+    task->function_ = function;
+    task->reset_word();
+    return task;
+  }
+
+  /// Runs the task function on the claimed task and records its outcome (never throws).
+  void run(std::stop_token token) noexcept {
+    try {
+      if constexpr (std::is_void_v<Response>) {
+        function_->invoke(std::move(data_.value), std::move(token));
+        this->set_value();
+      } else {
+        this->set_value(function_->invoke(std::move(data_.value), std::move(token)));
+      }
+    } catch (...) {
+      this->set_error(std::current_exception());
+    }
+  }
+
+  /// Destroys the data and stop callbacks once the pool is through with the task; the user's stop
+  /// callback may be running on another thread, and its destructor waits for it.
+  void discard_inputs() noexcept {
+    data_.value.~Data();
+    if (StopExtras<Response>* extras = this->extras_if_any()) extras->on_user_stop.reset();
+  }
+
+  [[nodiscard]] const Function& function() const noexcept { return *function_; }
+
+  TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
+
+ private:
+  TaskState() noexcept : ResultState<Response>(&TaskState::recycle) {}
+
+  static void recycle(ResultState<Response>* base) noexcept {
+    auto* task = static_cast<TaskState*>(base);
+    task->clear_outcome();
+    if (StopExtras<Response>* extras = task->extras_if_any()) extras->source.reset();
+    Recycler<TaskState>::instance().give(task);
+  }
+
+  ValueSlot<Data> data_;
+  const Function* function_ = nullptr;
+};
+
+}  // namespace detail
+POOLIFY_NAMESPACE_END

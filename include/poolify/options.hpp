@@ -1,0 +1,96 @@
+/// @file options.hpp
+/// @brief Pool options: aggregates meant for designated initializers.
+///
+/// @code{.cpp}
+/// poolify::PoolOptions options{.worker_choice_strategy = poolify::WorkerChoiceStrategy::round_robin,
+///                              .tasks_queue_options = {.tasks_finished_timeout = std::chrono::milliseconds(500)}};
+/// @endcode
+#pragma once
+
+#include <poolify/version.hpp>
+
+#include <chrono>       // std::chrono::milliseconds
+#include <cstddef>      // std::size_t
+#include <exception>    // std::exception_ptr
+#include <functional>   // std::function
+#include <optional>     // std::optional
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// How the pool picks the worker node that runs a task (poolifier's `WorkerChoiceStrategies`).
+enum class WorkerChoiceStrategy {
+  round_robin,                      ///< Each node in turn.
+  least_used,                       ///< The node with the fewest tasks executing and queued (default).
+  least_busy,                       ///< Not available yet: planned.
+  least_elu,                        ///< Not available yet: planned.
+  fair_share,                       ///< Not available yet: planned.
+  weighted_round_robin,             ///< Not available yet: planned.
+  interleaved_weighted_round_robin  ///< Not available yet: planned.
+};
+
+/// poolifier's name of a strategy, e.g. "LEAST_USED"; used in messages and `PoolInfo`.
+[[nodiscard]] constexpr std::string_view to_string(WorkerChoiceStrategy strategy) noexcept {
+  switch (strategy) {
+    case WorkerChoiceStrategy::round_robin: return "ROUND_ROBIN";
+    case WorkerChoiceStrategy::least_used: return "LEAST_USED";
+    case WorkerChoiceStrategy::least_busy: return "LEAST_BUSY";
+    case WorkerChoiceStrategy::least_elu: return "LEAST_ELU";
+    case WorkerChoiceStrategy::fair_share: return "FAIR_SHARE";
+    case WorkerChoiceStrategy::weighted_round_robin: return "WEIGHTED_ROUND_ROBIN";
+    case WorkerChoiceStrategy::interleaved_weighted_round_robin: return "INTERLEAVED_WEIGHTED_ROUND_ROBIN";
+  }
+  return "UNKNOWN";
+}
+
+/// What a strategy measures a task by.
+enum class Measurement { run_time, wait_time, elu };
+
+/// Options of one measurement.
+struct MeasurementOptions {
+  bool median = false;  ///< Use the median instead of the average where a strategy needs one.
+};
+
+/// Options of the worker-choice strategies (poolifier's `workerChoiceStrategyOptions`).
+struct WorkerChoiceStrategyOptions {
+  std::optional<Measurement> measurement;            ///< What fair share measures by.
+  MeasurementOptions run_time{};                     ///< Run-time measurement options.
+  MeasurementOptions wait_time{};                    ///< Wait-time measurement options.
+  MeasurementOptions elu{};                          ///< Active/idle measurement options.
+  std::optional<std::vector<double>> weights;        ///< One weight (ms) per node of the max size.
+};
+
+/// Options of the worker nodes' task queues (poolifier's `tasksQueueOptions`).
+struct TasksQueueOptions {
+  std::size_t size = 0;         ///< Back-pressure threshold per node; 0 means max_size squared.
+  std::size_t concurrency = 1;  ///< Tasks in flight per node.
+  bool task_stealing = true;    ///< Idle nodes steal queued tasks (planned).
+  bool tasks_stealing_on_back_pressure = true;  ///< Nodes over the threshold shed tasks (planned).
+  double tasks_stealing_ratio = 0.6;            ///< Most nodes stealing at once, as a share.
+  std::chrono::milliseconds tasks_finished_timeout{2000};  ///< How long `destroy()` lets queued tasks run.
+  double aging_factor = 0.001;      ///< Priority points a queued task gains per ms (planned).
+  double load_exponent = 2.0 / 3.0;  ///< Weight of the queue length in aging (planned).
+};
+
+/// How an idle dynamic node retires (planned with dynamic pools).
+enum class KillBehavior { soft, hard };
+
+/// Options of a pool (poolifier's `PoolOptions`).
+struct PoolOptions {
+  WorkerChoiceStrategy worker_choice_strategy = WorkerChoiceStrategy::least_used;  ///< Default strategy.
+  WorkerChoiceStrategyOptions worker_choice_strategy_options{};                    ///< Its options.
+  bool start_workers = true;            ///< Start the workers in the constructor; else call `start()`.
+  bool restart_worker_on_error = true;  ///< Replace a node whose worker failed (planned).
+  bool enable_events = true;            ///< Events (planned).
+  bool enable_tasks_queue = true;       ///< Report queue statistics; back pressure and stealing (planned).
+  TasksQueueOptions tasks_queue_options{};  ///< Queue options.
+  std::chrono::milliseconds max_inactive_time{60000};  ///< Dynamic nodes retire after this idle time (planned).
+  KillBehavior kill_behavior = KillBehavior::soft;      ///< How idle dynamic nodes retire (planned).
+  std::function<void(std::size_t node)> on_worker_start;  ///< Runs on each worker thread as it starts.
+  std::function<void(std::size_t node)> on_worker_exit;   ///< Runs on each worker thread as it exits.
+  std::function<void(std::exception_ptr)> error_handler;  ///< Receives errors no future can carry.
+};
+
+
+POOLIFY_NAMESPACE_END

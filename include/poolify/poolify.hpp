@@ -1,0 +1,21 @@
+/// @file poolify.hpp
+/// @brief Umbrella header: includes all of poolify.
+///
+/// @code{.cpp}
+/// #include <poolify/poolify.hpp>
+/// poolify::FixedPool<int, int> pool(4, [](int x) { return x * x; });
+/// @endcode
+#pragma once
+
+#include <poolify/version.hpp>
+
+#include <poolify/errors.hpp>
+#include <poolify/fixed_pool.hpp>
+#include <poolify/future.hpp>
+#include <poolify/options.hpp>
+#include <poolify/pool.hpp>
+#include <poolify/statistics.hpp>
+#include <poolify/strategies/least_used.hpp>
+#include <poolify/strategies/round_robin.hpp>
+#include <poolify/strategies/strategy.hpp>
+#include <poolify/task_function.hpp>

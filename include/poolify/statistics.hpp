@@ -1,0 +1,61 @@
+/// @file statistics.hpp
+/// @brief What `Pool::info()` and `Pool::worker_nodes()` report.
+#pragma once
+
+#include <poolify/options.hpp>
+#include <poolify/version.hpp>
+
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::uint64_t
+#include <optional>  // std::optional
+#include <string>   // std::string
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// Whether a pool has a fixed or a dynamic number of worker nodes.
+enum class PoolType { fixed, dynamic };
+
+/// Task counters of one worker node (poolifier's `usage.tasks`).
+struct TaskStatistics {
+  std::uint64_t executed = 0;             ///< Tasks that ran and returned a value.
+  std::uint64_t executing = 0;            ///< Tasks running now.
+  std::uint64_t queued = 0;               ///< Tasks waiting in the node's queue now.
+  std::uint64_t max_queued = 0;           ///< The queue's high-water mark.
+  std::uint64_t sequentially_stolen = 0;  ///< Tasks stolen in a row (stealing is planned: 0).
+  std::uint64_t stolen = 0;               ///< Tasks this node stole (stealing is planned: 0).
+  std::uint64_t failed = 0;               ///< Tasks that ran and threw.
+};
+
+/// One worker node as `Pool::worker_nodes()` reports it.
+struct WorkerNodeInfo {
+  std::size_t id = 0;      ///< Its key in the pool, 0 .. max_size - 1.
+  bool ready = false;      ///< Whether it accepts tasks.
+  bool dynamic = false;    ///< Whether it was added by a dynamic pool beyond its minimum size.
+  TaskStatistics tasks{};  ///< Its task counters.
+};
+
+/// A snapshot of a pool (poolifier's `PoolInfo`). Counters are read without stopping the pool;
+/// once it is idle they are exact: executed + failed equals the tasks that ran, queued and
+/// executing are 0.
+struct PoolInfo {
+  std::string version;                        ///< poolify's version.
+  PoolType type = PoolType::fixed;            ///< Fixed or dynamic.
+  std::string worker = "thread";              ///< Always "thread".
+  bool started = false;                       ///< Between `start()` and `destroy()`.
+  bool ready = false;                         ///< Started, with its minimum of nodes ready.
+  std::uint64_t strategy_retries = 0;         ///< Strategy retries of the last choices.
+  WorkerChoiceStrategy default_strategy = WorkerChoiceStrategy::least_used;  ///< The pool's strategy.
+  std::size_t min_size = 0;                   ///< Minimum number of nodes.
+  std::size_t max_size = 0;                   ///< Maximum number of nodes.
+  std::size_t worker_nodes = 0;               ///< Nodes now.
+  std::size_t idle_worker_nodes = 0;          ///< Nodes running nothing.
+  std::size_t busy_worker_nodes = 0;          ///< Nodes running as many tasks as their concurrency.
+  std::optional<std::size_t> dynamic_worker_nodes;  ///< Dynamic pools only.
+  std::uint64_t executed_tasks = 0;           ///< Tasks that returned a value.
+  std::uint64_t executing_tasks = 0;          ///< Tasks running now.
+  std::uint64_t failed_tasks = 0;             ///< Tasks that threw.
+  std::optional<std::uint64_t> queued_tasks;      ///< With `enable_tasks_queue`: tasks queued now.
+  std::optional<std::uint64_t> max_queued_tasks;  ///< With `enable_tasks_queue`: sum of the nodes' high-water marks.
+};
+
+POOLIFY_NAMESPACE_END

@@ -1,0 +1,53 @@
+/// @file least_used.hpp
+/// @brief The least used strategy: the node with the fewest tasks executing and queued.
+#pragma once
+
+#include <poolify/strategies/strategy.hpp>
+#include <poolify/version.hpp>
+
+#include <atomic>    // std::atomic
+#include <cstddef>   // std::size_t
+#include <cstdint>   // std::uint64_t
+#include <limits>    // std::numeric_limits
+#include <optional>  // std::optional
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// Chooses the ready node with the fewest tasks executing plus queued (poolifier's LEAST_USED, the
+/// default). Measures nothing.
+///
+/// Unlike poolifier, ties do not always go to the lowest key: the scan starts one node further on
+/// each call, so a burst on an idle pool spreads over all nodes instead of piling on node 0. A node
+/// with nothing to do ends the scan at once.
+class LeastUsedStrategy {
+ public:
+  /// The least loaded ready node, or nothing when no node is ready.
+  std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
+    const std::size_t size = nodes.size();
+    if (size == 0) return std::nullopt;
+    std::size_t start = start_.load(std::memory_order_relaxed);
+    if (start >= size) start = 0;
+    start_.store(start + 1, std::memory_order_relaxed);
+    std::optional<std::size_t> best;
+    std::uint64_t best_load = std::numeric_limits<std::uint64_t>::max();
+    for (std::size_t offset = 0; offset < size; ++offset) {
+      std::size_t key = start + offset;
+      if (key >= size) key -= size;
+      const WorkerNodeView node = nodes[key];
+      if (!node.ready()) continue;
+      const std::uint64_t load = node.executing() + node.queued();
+      if (load < best_load) {
+        best = key;
+        best_load = load;
+        if (load == 0) break;
+      }
+    }
+    return best;
+  }
+
+ private:
+  std::atomic<std::size_t> start_{0};
+};
+static_assert(WorkerChoiceStrategyType<LeastUsedStrategy>);
+
+POOLIFY_NAMESPACE_END
