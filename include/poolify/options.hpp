@@ -54,11 +54,11 @@ struct MeasurementOptions {
 
 /// Options of the worker-choice strategies (poolifier's `workerChoiceStrategyOptions`).
 struct WorkerChoiceStrategyOptions {
-  std::optional<Measurement> measurement;            ///< What fair share measures by.
+  std::optional<Measurement> measurement{};          ///< What fair share measures by.
   MeasurementOptions run_time{};                     ///< Run-time measurement options.
   MeasurementOptions wait_time{};                    ///< Wait-time measurement options.
   MeasurementOptions elu{};                          ///< Active/idle measurement options.
-  std::optional<std::vector<double>> weights;        ///< One weight (ms) per node of the max size.
+  std::optional<std::vector<double>> weights{};      ///< One weight (ms) per node of the max size.
 };
 
 /// Options of the worker nodes' task queues (poolifier's `tasksQueueOptions`).
@@ -87,9 +87,9 @@ struct PoolOptions {
   TasksQueueOptions tasks_queue_options{};  ///< Queue options.
   std::chrono::milliseconds max_inactive_time{60000};  ///< Dynamic nodes retire after this idle time (planned).
   KillBehavior kill_behavior = KillBehavior::soft;      ///< How idle dynamic nodes retire (planned).
-  std::function<void(std::size_t node)> on_worker_start;  ///< Runs on each worker thread as it starts.
-  std::function<void(std::size_t node)> on_worker_exit;   ///< Runs on each worker thread as it exits.
-  std::function<void(std::exception_ptr)> error_handler;  ///< Receives errors no future can carry.
+  std::function<void(std::size_t node)> on_worker_start{};  ///< Runs on each worker thread as it starts.
+  std::function<void(std::size_t node)> on_worker_exit{};  ///< Runs on each worker thread as it exits.
+  std::function<void(std::exception_ptr)> error_handler{};  ///< Receives errors no future can carry.
 };
 
 

@@ -343,8 +343,8 @@ class Pool {
       // A lone callable is named "default"; in a list that name is reserved for the alias.
       if (!(functions.size() == 1 && named.name == "default")) detail::check_task_function_name(named.name);
       detail::check_task_function_properties(named.properties, max_size_);
-      for (std::size_t other = 0; other < index; ++other) {
-        if (functions[other].name == named.name) {
+      for (const auto& earlier : registry->entries) {
+        if (earlier->name == named.name) {
           detail::throw_invalid_argument("Cannot add a task function with a duplicated name '" + named.name + "'");
         }
       }

@@ -13,7 +13,7 @@
 #include <optional>     // std::optional
 #include <stop_token>   // std::stop_token
 #include <string>       // std::string
-#include <type_traits>  // std::is_invocable_r_v, std::decay_t
+#include <type_traits>  // std::is_invocable_r_v, std::decay_t, std::is_function_v
 #include <utility>      // std::move, std::forward
 #include <vector>       // std::vector
 
@@ -22,8 +22,8 @@ POOLIFY_NAMESPACE_BEGIN
 /// Properties of a named task function (poolifier's `TaskFunctionProperties`).
 struct TaskFunctionProperties {
   int priority = 0;                              ///< -20..19, lower runs first (planned: not yet applied).
-  std::optional<WorkerChoiceStrategy> strategy;  ///< Per-function strategy (planned: not yet applied).
-  std::vector<std::size_t> worker_node_keys;     ///< Affinity (planned: not yet applied).
+  std::optional<WorkerChoiceStrategy> strategy{};  ///< Per-function strategy (planned: not yet applied).
+  std::vector<std::size_t> worker_node_keys{};   ///< Affinity (planned: not yet applied).
 };
 
 /// What `Pool::list_task_functions_properties()` reports of one task function.
@@ -73,7 +73,9 @@ class TaskFunctionModel final : public TaskFunctionModelBase<Data, Response> {
 
 template <class F>
 constexpr bool is_null_callable(const F& function) noexcept {
-  if constexpr (requires { function == nullptr; }) {
+  if constexpr (std::is_function_v<F>) {
+    return false;  // a function itself is never null
+  } else if constexpr (requires { function == nullptr; }) {
     return function == nullptr;
   } else {
     return false;

@@ -130,24 +130,15 @@ class ResultState {
   }
 
   /// Moves the phase from running to done, publishing the outcome, and wakes a waiter if one said
-  /// it sleeps. With `drop_pool_ref` the pool's reference goes in the same step when nobody waits.
+  /// it sleeps. With `drop_pool_ref` the pool lets go of the task in the same step, so that a
+  /// waiting Future is the last holder and frees the outcome on its own thread. The wake-up may
+  /// then reach a task state already recycled: that is harmless, since task states are never
+  /// freed and every waiter re-checks its word after waking.
   void publish(bool drop_pool_ref) noexcept {
-    constexpr std::uint32_t to_done = task_word::done - task_word::running;
-    std::uint32_t word = word_.load(std::memory_order_relaxed);
-    for (;;) {
-      if ((word & task_word::waiter) != 0) {
-        // Wake before letting go of our reference, so the word is still this task's when we do.
-        word_.fetch_add(to_done, std::memory_order_acq_rel);
-        wake_all(word_);
-        if (drop_pool_ref) release(task_word::pool_ref);
-        return;
-      }
-      const std::uint32_t next = word + to_done - (drop_pool_ref ? task_word::pool_ref : 0U);
-      if (word_.compare_exchange_weak(word, next, std::memory_order_acq_rel, std::memory_order_relaxed)) {
-        if ((next & task_word::refs) == 0) recycle_(this);
-        return;
-      }
-    }
+    const std::uint32_t change = (task_word::done - task_word::running) - (drop_pool_ref ? task_word::pool_ref : 0U);
+    const std::uint32_t before = word_.fetch_add(change, std::memory_order_acq_rel);
+    if ((before & task_word::waiter) != 0) wake_all(word_);
+    if (((before + change) & task_word::refs) == 0) recycle_(this);
   }
 
   /// Lets go of one reference; the last holder of a done task recycles it.

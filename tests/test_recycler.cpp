@@ -1,0 +1,67 @@
+#include <poolify/poolify.hpp>
+
+#include <atomic>  // std::atomic
+#include <latch>   // std::latch
+#include <set>     // std::set
+#include <thread>  // std::thread
+#include <vector>  // std::vector
+
+#include "catch.hpp"
+
+namespace {
+
+struct Node {
+  Node* recycle_next_ = nullptr;
+  std::atomic<int> owners{0};
+};
+
+using Recycler = poolify::detail::Recycler<Node>;
+
+}  // namespace
+
+TEST_CASE("the recycler hands back what it was given, each node once", "[recycler]") {
+  Recycler& recycler = Recycler::instance();
+  CHECK(recycler.take() == nullptr);
+  std::vector<Node> nodes(3);
+  for (auto& node : nodes) recycler.give(&node);
+  std::set<Node*> taken;
+  for (int i = 0; i < 3; ++i) taken.insert(recycler.take());
+  CHECK(taken == std::set<Node*>{&nodes[0], &nodes[1], &nodes[2]});
+  CHECK(recycler.take() == nullptr);
+}
+
+TEST_CASE("the recycler never hands one node to two takers at once", "[recycler]") {
+  Recycler& recycler = Recycler::instance();
+  std::vector<Node> nodes(64);
+  for (auto& node : nodes) recycler.give(&node);
+  constexpr int threads = 4;
+  std::latch go(threads);
+  std::atomic<int> doubles{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      go.arrive_and_wait();
+      for (int i = 0; i < 20000; ++i) {
+        Node* node = recycler.take();
+        if (node == nullptr) continue;
+        if (node->owners.fetch_add(1) != 0) ++doubles;
+        node->owners.fetch_sub(1);
+        recycler.give(node);
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  CHECK(doubles == 0);
+  int count = 0;
+  while (recycler.take() != nullptr) ++count;
+  CHECK(count == 64);
+}
+
+TEST_CASE("task memory is reused: a steady stream of tasks stays within a small set of task states",
+          "[recycler][pool]") {
+  // Each task reports the address of its own argument, which lives inside its task state.
+  poolify::FixedPool<int, const int*> pool(1, [](const int& value) { return &value; });
+  std::set<const int*> addresses;
+  for (int i = 0; i < 10000; ++i) addresses.insert(pool.execute(i).get());
+  CHECK(addresses.size() <= 4);
+}
