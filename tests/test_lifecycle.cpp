@@ -216,3 +216,24 @@ TEST_CASE("options are validated with poolifier's messages", "[lifecycle][valida
   CHECK_THROWS_WITH(make({.worker_choice_strategy = poolify::WorkerChoiceStrategy::least_busy}),
                     test::contains("Invalid worker choice strategy 'LEAST_BUSY'"));
 }
+
+TEST_CASE("a wait_idle in another thread returns when destroy abandons the queue", "[lifecycle][destroy]") {
+  test::Gate gate;
+  std::latch started(1);
+  poolify::FixedPool<int, int> pool(1, [&](int x, std::stop_token token) {
+    if (x == 0) {
+      started.count_down();
+      gate.wait(token);
+    }
+    return x;
+  }, {.tasks_queue_options = {.tasks_finished_timeout = std::chrono::milliseconds(10)}});
+  poolify::Future<int> blocker = pool.execute(0);
+  started.wait();
+  std::vector<poolify::Future<int>> queued;
+  for (int i = 1; i <= 10; ++i) queued.push_back(pool.execute(i));
+  std::thread waiter([&pool] { pool.wait_idle(); });
+  pool.destroy();
+  waiter.join();  // a hang here is caught by the test's CTest timeout
+  CHECK(blocker.get() == 0);
+  for (auto& future : queued) CHECK_THROWS_AS(future.get(), poolify::TaskAbandoned);
+}

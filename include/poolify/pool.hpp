@@ -141,6 +141,7 @@ class Pool {
     active_nodes_.store(0, std::memory_order_release);
     ready_.store(false, std::memory_order_release);
     state_.store(State::stopped, std::memory_order_release);
+    notify_idle();  // abandoned tasks made the pool idle without a worker noticing
   }
 
   // ---------------------------------------------------------------- executing
