@@ -92,7 +92,9 @@ inline void check_task_function_properties(const TaskFunctionProperties& propert
     }
     std::string invalid;
     for (std::size_t key : keys) {
-      if (key >= max_size) invalid += (invalid.empty() ? "" : ",") + std::to_string(key);
+      if (key < max_size) continue;
+      if (!invalid.empty()) invalid += ',';
+      invalid += std::to_string(key);
     }
     if (!invalid.empty()) {
       throw_out_of_range("Cannot add a task function with invalid worker node keys: " + invalid +
