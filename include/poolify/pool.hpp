@@ -133,7 +133,7 @@ class Pool {
     wait_idle_until(std::chrono::steady_clock::now() + options_.tasks_queue_options.tasks_finished_timeout);
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     for (std::size_t key = 0; key < active; ++key) {
-      for (Task* task : nodes_[key]->close()) abandon(task);
+      nodes_[key]->close().drain([this](Task* task) { abandon(task); });
     }
     destroy_source_.request_stop();
     std::lock_guard lifecycle(lifecycle_mutex_);
@@ -469,7 +469,7 @@ class Pool {
       Node& node = *nodes_[key];
       if (node.thread.joinable()) node.thread.join();
       node.usage.ready.store(false, std::memory_order_release);
-      for (Task* task : node.close()) abandon(task);  // pushed after the drain, before the close
+      node.close().drain([this](Task* task) { abandon(task); });  // pushed after the drain, before the close
     }
   }
 

@@ -988,6 +988,96 @@ struct NodeUsage {
 
 }  // namespace detail
 POOLIFY_NAMESPACE_END
+
+// #include <poolify/detail/ring_deque.hpp>
+/// @file ring_deque.hpp
+/// @brief A double-ended queue in one growable ring buffer.
+
+// #include <poolify/version.hpp>
+
+#include <cstddef>      // std::size_t
+#include <memory>       // std::unique_ptr, std::make_unique_for_overwrite
+#include <type_traits>  // std::is_trivially_copyable_v
+#include <utility>      // std::move, std::swap
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+/// A deque of trivially copyable values (task pointers) in a power-of-two ring buffer. It grows
+/// by doubling and never shrinks, so a queue that has reached its working size allocates nothing
+/// more: `std::deque` instead frees and allocates a block every 64 pointers that pass through it.
+/// Both ends can be pushed and popped (the owner takes from the front, thieves from the back).
+template <class T>
+class RingDeque {
+  static_assert(std::is_trivially_copyable_v<T>, "poolify::detail::RingDeque holds trivially copyable values");
+
+ public:
+  RingDeque() = default;
+  RingDeque(const RingDeque&) = delete;
+  RingDeque& operator=(const RingDeque&) = delete;
+  RingDeque(RingDeque&& other) noexcept { swap(other); }
+  RingDeque& operator=(RingDeque&& other) noexcept {
+    RingDeque taken(std::move(other));
+    swap(taken);
+    return *this;
+  }
+
+  void swap(RingDeque& other) noexcept {
+    std::swap(slots_, other.slots_);
+    std::swap(capacity_, other.capacity_);
+    std::swap(head_, other.head_);
+    std::swap(size_, other.size_);
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+
+  /// Appends at the back; may throw std::bad_alloc when it must grow, changing nothing then.
+  void push_back(T value) {
+    if (size_ == capacity_) grow();
+    slots_[(head_ + size_) & (capacity_ - 1)] = value;
+    ++size_;
+  }
+
+  /// Removes and returns the front value; the deque must not be empty.
+  T pop_front() noexcept {
+    T value = slots_[head_];
+    head_ = (head_ + 1) & (capacity_ - 1);
+    --size_;
+    return value;
+  }
+
+  /// Removes and returns the back value; the deque must not be empty.
+  T pop_back() noexcept {
+    --size_;
+    return slots_[(head_ + size_) & (capacity_ - 1)];
+  }
+
+  /// Calls `visit(value)` for each value, front to back, then empties the deque.
+  template <class Visit>
+  void drain(Visit&& visit) {
+    while (size_ != 0) visit(pop_front());
+    head_ = 0;
+  }
+
+ private:
+  void grow() {
+    const std::size_t capacity = capacity_ == 0 ? 64 : capacity_ * 2;
+    auto slots = std::make_unique_for_overwrite<T[]>(capacity);
+    for (std::size_t index = 0; index < size_; ++index) slots[index] = slots_[(head_ + index) & (capacity_ - 1)];
+    slots_ = std::move(slots);
+    capacity_ = capacity;
+    head_ = 0;
+  }
+
+  std::unique_ptr<T[]> slots_;
+  std::size_t capacity_ = 0;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace detail
+POOLIFY_NAMESPACE_END
 // #include <poolify/detail/spinlock.hpp>
 // #include <poolify/detail/task_state.hpp>
 // #include <poolify/version.hpp>
@@ -995,12 +1085,10 @@ POOLIFY_NAMESPACE_END
 #include <atomic>      // std::atomic
 #include <cstddef>     // std::size_t
 #include <cstdint>     // std::uint32_t
-#include <deque>       // std::deque
 #include <mutex>       // std::lock_guard
 #include <optional>    // std::optional
 #include <stop_token>  // std::stop_callback, std::stop_source
 #include <thread>      // std::jthread
-#include <vector>      // std::vector
 
 POOLIFY_NAMESPACE_BEGIN
 namespace detail {
@@ -1048,8 +1136,7 @@ class WorkerNode {
     if (usage.queued.load(std::memory_order_relaxed) == 0) return nullptr;
     std::lock_guard lock(queue_lock_);
     if (queue_.empty()) return nullptr;
-    Task* task = queue_.front();
-    queue_.pop_front();
+    Task* task = queue_.pop_front();
     usage.queued.store(queue_.size(), std::memory_order_relaxed);
     return task;
   }
@@ -1069,13 +1156,12 @@ class WorkerNode {
     usage.executing.store(0, std::memory_order_relaxed);
   }
 
-  /// Refuses further tasks and hands back the queued ones.
-  std::vector<Task*> close() {
-    std::vector<Task*> left;
+  /// Refuses further tasks and hands back the queued ones (without allocating).
+  RingDeque<Task*> close() noexcept {
+    RingDeque<Task*> left;
     std::lock_guard lock(queue_lock_);
     closed_ = true;
-    left.assign(queue_.begin(), queue_.end());
-    queue_.clear();
+    left.swap(queue_);
     usage.discarded.store(usage.discarded.load(std::memory_order_relaxed) + left.size(), std::memory_order_release);
     usage.queued.store(0, std::memory_order_relaxed);
     return left;
@@ -1115,7 +1201,7 @@ class WorkerNode {
   std::size_t id_;
   Spinlock queue_lock_;
   bool closed_ = true;        // guarded by queue_lock_
-  std::deque<Task*> queue_;   // guarded by queue_lock_
+  RingDeque<Task*> queue_;    // guarded by queue_lock_
   alignas(cache_line) std::atomic<std::uint32_t> sleeping_{0};
   std::atomic<bool> stopping_{false};
 };
@@ -1625,7 +1711,7 @@ class Pool {
     wait_idle_until(std::chrono::steady_clock::now() + options_.tasks_queue_options.tasks_finished_timeout);
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     for (std::size_t key = 0; key < active; ++key) {
-      for (Task* task : nodes_[key]->close()) abandon(task);
+      nodes_[key]->close().drain([this](Task* task) { abandon(task); });
     }
     destroy_source_.request_stop();
     std::lock_guard lifecycle(lifecycle_mutex_);
@@ -1961,7 +2047,7 @@ class Pool {
       Node& node = *nodes_[key];
       if (node.thread.joinable()) node.thread.join();
       node.usage.ready.store(false, std::memory_order_release);
-      for (Task* task : node.close()) abandon(task);  // pushed after the drain, before the close
+      node.close().drain([this](Task* task) { abandon(task); });  // pushed after the drain, before the close
     }
   }
 

@@ -4,6 +4,7 @@
 
 #include <poolify/detail/futex.hpp>
 #include <poolify/detail/node_usage.hpp>
+#include <poolify/detail/ring_deque.hpp>
 #include <poolify/detail/spinlock.hpp>
 #include <poolify/detail/task_state.hpp>
 #include <poolify/version.hpp>
@@ -11,12 +12,10 @@
 #include <atomic>      // std::atomic
 #include <cstddef>     // std::size_t
 #include <cstdint>     // std::uint32_t
-#include <deque>       // std::deque
 #include <mutex>       // std::lock_guard
 #include <optional>    // std::optional
 #include <stop_token>  // std::stop_callback, std::stop_source
 #include <thread>      // std::jthread
-#include <vector>      // std::vector
 
 POOLIFY_NAMESPACE_BEGIN
 namespace detail {
@@ -64,8 +63,7 @@ class WorkerNode {
     if (usage.queued.load(std::memory_order_relaxed) == 0) return nullptr;
     std::lock_guard lock(queue_lock_);
     if (queue_.empty()) return nullptr;
-    Task* task = queue_.front();
-    queue_.pop_front();
+    Task* task = queue_.pop_front();
     usage.queued.store(queue_.size(), std::memory_order_relaxed);
     return task;
   }
@@ -85,13 +83,12 @@ class WorkerNode {
     usage.executing.store(0, std::memory_order_relaxed);
   }
 
-  /// Refuses further tasks and hands back the queued ones.
-  std::vector<Task*> close() {
-    std::vector<Task*> left;
+  /// Refuses further tasks and hands back the queued ones (without allocating).
+  RingDeque<Task*> close() noexcept {
+    RingDeque<Task*> left;
     std::lock_guard lock(queue_lock_);
     closed_ = true;
-    left.assign(queue_.begin(), queue_.end());
-    queue_.clear();
+    left.swap(queue_);
     usage.discarded.store(usage.discarded.load(std::memory_order_relaxed) + left.size(), std::memory_order_release);
     usage.queued.store(0, std::memory_order_relaxed);
     return left;
@@ -131,7 +128,7 @@ class WorkerNode {
   std::size_t id_;
   Spinlock queue_lock_;
   bool closed_ = true;        // guarded by queue_lock_
-  std::deque<Task*> queue_;   // guarded by queue_lock_
+  RingDeque<Task*> queue_;    // guarded by queue_lock_
   alignas(cache_line) std::atomic<std::uint32_t> sleeping_{0};
   std::atomic<bool> stopping_{false};
 };

@@ -1,0 +1,54 @@
+// Counts heap allocations with a replaced global operator new: after a pool has warmed up, a
+// steady stream of tasks must not allocate (task states are recycled), and a task must never
+// take more than one allocation.
+#include <poolify/poolify.hpp>
+
+#include <atomic>   // std::atomic
+#include <cstddef>  // std::size_t
+#include <cstdlib>  // std::malloc, std::free
+#include <new>      // operator new, std::bad_alloc
+#include <stop_token>  // std::stop_token
+#include <vector>   // std::vector
+
+#include "catch.hpp"
+
+namespace {
+std::atomic<std::size_t> allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* pointer = std::malloc(size == 0 ? 1 : size)) return pointer;
+  throw std::bad_alloc();
+}
+void operator delete(void* pointer) noexcept { std::free(pointer); }
+void operator delete(void* pointer, std::size_t) noexcept { std::free(pointer); }
+
+TEST_CASE("a warmed-up pool runs tasks without allocating", "[allocations]") {
+  poolify::FixedPool<int, int> pool(2, [](int x) { return x + 1; });
+  std::vector<poolify::Future<int>> futures;
+  futures.reserve(1000);
+  const auto round = [&] {
+    for (int i = 0; i < 1000; ++i) futures.push_back(pool.execute(i));
+    for (auto& future : futures) REQUIRE(future.get() >= 1);
+    futures.clear();
+  };
+  for (int warm = 0; warm < 3; ++warm) round();
+  pool.wait_idle();
+  const std::size_t before = allocations.load();
+  for (int steady = 0; steady < 5; ++steady) round();
+  pool.wait_idle();
+  // Task states are recycled and the queues' ring buffers keep their size: nothing to allocate.
+  CHECK(allocations.load() - before == 0);
+}
+
+TEST_CASE("a fresh pool takes at most one allocation per task for plain task functions", "[allocations]") {
+  poolify::FixedPool<long, long> pool(1, [](long x) { return x; });
+  std::vector<poolify::Future<long>> futures;
+  futures.reserve(2000);
+  const std::size_t before = allocations.load();
+  for (long i = 0; i < 2000; ++i) futures.push_back(pool.execute(i));
+  const std::size_t during = allocations.load() - before;
+  for (auto& future : futures) future.get();
+  CHECK(during <= 2000 + 16);  // one task state each, plus the queue's few doublings
+}
