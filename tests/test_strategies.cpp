@@ -72,6 +72,21 @@ TEST_CASE("least used spreads ties instead of always taking node 0", "[strategie
   for (int count : picks) CHECK(count == 100);
 }
 
+TEST_CASE("least used prefers an awake node to a sleeping one of the same load, never to a less loaded one",
+          "[strategies]") {
+  FakeNodes nodes(3);
+  nodes.usage[0].sleeping.store(1);
+  nodes.usage[2].sleeping.store(1);
+  poolify::LeastUsedStrategy strategy;
+  for (int i = 0; i < 6; ++i) CHECK(strategy.choose(nodes.view()) == std::optional<std::size_t>(1));
+  nodes.usage[1].executing.store(1);  // the awake node is busy now: an idle sleeper is better
+  std::vector<int> picks(3);
+  for (int i = 0; i < 6; ++i) ++picks[strategy.choose(nodes.view()).value()];
+  CHECK(picks[1] == 0);
+  CHECK(picks[0] > 0);  // ties among the sleepers still rotate
+  CHECK(picks[2] > 0);
+}
+
 TEST_CASE("a round robin pool spreads a single submitter's tasks evenly", "[strategies][pool]") {
   poolify::FixedPool<int> pool(3, [](int) {}, {.worker_choice_strategy = poolify::WorkerChoiceStrategy::round_robin});
   for (int i = 0; i < 300; ++i) (void)pool.execute(i);

@@ -978,6 +978,7 @@ struct NodeUsage {
   std::atomic<std::uint64_t> queued{0};                          // tasks in the queue now
   std::atomic<std::uint64_t> max_queued{0};                      // high-water mark of queued
   std::atomic<bool> ready{false};                                // accepts tasks
+  std::atomic<std::uint32_t> sleeping{0};                        // the worker sleeps on this word
 
   // Written by the node's worker only.
   alignas(cache_line) std::atomic<std::uint64_t> completed{0};  // tasks taken off this node and finished
@@ -1127,7 +1128,7 @@ class WorkerNode {
       // seq_cst pairs with the worker's announcement that it sleeps (see park()).
       usage.queued.store(queued, std::memory_order_seq_cst);
     }
-    if (sleeping_.load(std::memory_order_seq_cst) != 0) wake();
+    if (usage.sleeping.load(std::memory_order_seq_cst) != 0) wake();
     return true;
   }
 
@@ -1180,13 +1181,13 @@ class WorkerNode {
       if (usage.queued.load(std::memory_order_relaxed) != 0 || stopping_.load(std::memory_order_relaxed)) return;
       cpu_relax();
     }
-    // Announce the sleep, then look again: a submitter stores `queued` before it reads `sleeping_`
+    // Announce the sleep, then look again: a submitter stores `queued` before it reads `usage.sleeping`
     // (both seq_cst), so either it sees us asleep and wakes us, or we see its task.
-    sleeping_.store(1, std::memory_order_seq_cst);
+    usage.sleeping.store(1, std::memory_order_seq_cst);
     if (usage.queued.load(std::memory_order_seq_cst) == 0 && !stopping_.load(std::memory_order_seq_cst)) {
-      wait_on(sleeping_, 1);
+      wait_on(usage.sleeping, 1);
     }
-    sleeping_.store(0, std::memory_order_relaxed);
+    usage.sleeping.store(0, std::memory_order_relaxed);
   }
 
   NodeUsage usage;                          // counters (cache-line aligned inside)
@@ -1195,15 +1196,14 @@ class WorkerNode {
 
  private:
   void wake() noexcept {
-    if (sleeping_.exchange(0, std::memory_order_seq_cst) != 0) wake_one(sleeping_);
+    if (usage.sleeping.exchange(0, std::memory_order_seq_cst) != 0) wake_one(usage.sleeping);
   }
 
   std::size_t id_;
   Spinlock queue_lock_;
   bool closed_ = true;        // guarded by queue_lock_
   RingDeque<Task*> queue_;    // guarded by queue_lock_
-  alignas(cache_line) std::atomic<std::uint32_t> sleeping_{0};
-  std::atomic<bool> stopping_{false};
+  alignas(cache_line) std::atomic<bool> stopping_{false};
 };
 
 }  // namespace detail
@@ -1439,6 +1439,9 @@ class WorkerNodeView {
   [[nodiscard]] std::uint64_t executing() const noexcept { return usage_->executing.load(std::memory_order_relaxed); }
   /// Tasks waiting in the node's queue now.
   [[nodiscard]] std::uint64_t queued() const noexcept { return usage_->queued.load(std::memory_order_relaxed); }
+  /// Whether the node's worker is asleep: giving it a task costs a wake-up (microseconds), while a
+  /// worker that is awake and idle picks a task up at once.
+  [[nodiscard]] bool asleep() const noexcept { return usage_->sleeping.load(std::memory_order_relaxed) != 0; }
   /// Tasks the node ran and that returned.
   [[nodiscard]] std::uint64_t executed() const noexcept { return usage_->executed.load(std::memory_order_relaxed); }
   /// Tasks the node ran and that threw.
@@ -1512,9 +1515,11 @@ POOLIFY_NAMESPACE_BEGIN
 /// Chooses the ready node with the fewest tasks executing plus queued (poolifier's LEAST_USED, the
 /// default). Measures nothing.
 ///
-/// Unlike poolifier, ties do not always go to the lowest key: the scan starts one node further on
-/// each call, so a burst on an idle pool spreads over all nodes instead of piling on node 0. A node
-/// with nothing to do ends the scan at once.
+/// Unlike poolifier, ties do not always go to the lowest key. Among equally loaded nodes, one whose
+/// worker is awake wins over one whose worker sleeps (no wake-up to pay: a submit-and-wait loop
+/// stays on the worker that just finished); among those, the scan starts one node further on each
+/// call, so a burst on an idle pool spreads over all nodes instead of piling on node 0. An awake
+/// node with nothing to do ends the scan at once.
 class LeastUsedStrategy {
  public:
   /// The least loaded ready node, or nothing when no node is ready.
@@ -1526,16 +1531,20 @@ class LeastUsedStrategy {
     start_.store(start + 1, std::memory_order_relaxed);
     std::optional<std::size_t> best;
     std::uint64_t best_load = std::numeric_limits<std::uint64_t>::max();
+    bool best_asleep = true;
     for (std::size_t offset = 0; offset < size; ++offset) {
       std::size_t key = start + offset;
       if (key >= size) key -= size;
       const WorkerNodeView node = nodes[key];
       if (!node.ready()) continue;
       const std::uint64_t load = node.executing() + node.queued();
-      if (load < best_load) {
+      if (load > best_load) continue;
+      const bool asleep = load == 0 && node.asleep();
+      if (load < best_load || (best_asleep && !asleep)) {
         best = key;
         best_load = load;
-        if (load == 0) break;
+        best_asleep = asleep;
+        if (load == 0 && !asleep) break;
       }
     }
     return best;

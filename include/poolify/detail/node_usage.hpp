@@ -29,6 +29,7 @@ struct NodeUsage {
   std::atomic<std::uint64_t> queued{0};                          // tasks in the queue now
   std::atomic<std::uint64_t> max_queued{0};                      // high-water mark of queued
   std::atomic<bool> ready{false};                                // accepts tasks
+  std::atomic<std::uint32_t> sleeping{0};                        // the worker sleeps on this word
 
   // Written by the node's worker only.
   alignas(cache_line) std::atomic<std::uint64_t> completed{0};  // tasks taken off this node and finished

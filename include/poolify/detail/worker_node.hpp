@@ -54,7 +54,7 @@ class WorkerNode {
       // seq_cst pairs with the worker's announcement that it sleeps (see park()).
       usage.queued.store(queued, std::memory_order_seq_cst);
     }
-    if (sleeping_.load(std::memory_order_seq_cst) != 0) wake();
+    if (usage.sleeping.load(std::memory_order_seq_cst) != 0) wake();
     return true;
   }
 
@@ -107,13 +107,13 @@ class WorkerNode {
       if (usage.queued.load(std::memory_order_relaxed) != 0 || stopping_.load(std::memory_order_relaxed)) return;
       cpu_relax();
     }
-    // Announce the sleep, then look again: a submitter stores `queued` before it reads `sleeping_`
+    // Announce the sleep, then look again: a submitter stores `queued` before it reads `usage.sleeping`
     // (both seq_cst), so either it sees us asleep and wakes us, or we see its task.
-    sleeping_.store(1, std::memory_order_seq_cst);
+    usage.sleeping.store(1, std::memory_order_seq_cst);
     if (usage.queued.load(std::memory_order_seq_cst) == 0 && !stopping_.load(std::memory_order_seq_cst)) {
-      wait_on(sleeping_, 1);
+      wait_on(usage.sleeping, 1);
     }
-    sleeping_.store(0, std::memory_order_relaxed);
+    usage.sleeping.store(0, std::memory_order_relaxed);
   }
 
   NodeUsage usage;                          // counters (cache-line aligned inside)
@@ -122,15 +122,14 @@ class WorkerNode {
 
  private:
   void wake() noexcept {
-    if (sleeping_.exchange(0, std::memory_order_seq_cst) != 0) wake_one(sleeping_);
+    if (usage.sleeping.exchange(0, std::memory_order_seq_cst) != 0) wake_one(usage.sleeping);
   }
 
   std::size_t id_;
   Spinlock queue_lock_;
   bool closed_ = true;        // guarded by queue_lock_
   RingDeque<Task*> queue_;    // guarded by queue_lock_
-  alignas(cache_line) std::atomic<std::uint32_t> sleeping_{0};
-  std::atomic<bool> stopping_{false};
+  alignas(cache_line) std::atomic<bool> stopping_{false};
 };
 
 }  // namespace detail

@@ -16,9 +16,11 @@ POOLIFY_NAMESPACE_BEGIN
 /// Chooses the ready node with the fewest tasks executing plus queued (poolifier's LEAST_USED, the
 /// default). Measures nothing.
 ///
-/// Unlike poolifier, ties do not always go to the lowest key: the scan starts one node further on
-/// each call, so a burst on an idle pool spreads over all nodes instead of piling on node 0. A node
-/// with nothing to do ends the scan at once.
+/// Unlike poolifier, ties do not always go to the lowest key. Among equally loaded nodes, one whose
+/// worker is awake wins over one whose worker sleeps (no wake-up to pay: a submit-and-wait loop
+/// stays on the worker that just finished); among those, the scan starts one node further on each
+/// call, so a burst on an idle pool spreads over all nodes instead of piling on node 0. An awake
+/// node with nothing to do ends the scan at once.
 class LeastUsedStrategy {
  public:
   /// The least loaded ready node, or nothing when no node is ready.
@@ -30,16 +32,20 @@ class LeastUsedStrategy {
     start_.store(start + 1, std::memory_order_relaxed);
     std::optional<std::size_t> best;
     std::uint64_t best_load = std::numeric_limits<std::uint64_t>::max();
+    bool best_asleep = true;
     for (std::size_t offset = 0; offset < size; ++offset) {
       std::size_t key = start + offset;
       if (key >= size) key -= size;
       const WorkerNodeView node = nodes[key];
       if (!node.ready()) continue;
       const std::uint64_t load = node.executing() + node.queued();
-      if (load < best_load) {
+      if (load > best_load) continue;
+      const bool asleep = load == 0 && node.asleep();
+      if (load < best_load || (best_asleep && !asleep)) {
         best = key;
         best_load = load;
-        if (load == 0) break;
+        best_asleep = asleep;
+        if (load == 0 && !asleep) break;
       }
     }
     return best;

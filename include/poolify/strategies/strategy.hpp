@@ -26,6 +26,9 @@ class WorkerNodeView {
   [[nodiscard]] std::uint64_t executing() const noexcept { return usage_->executing.load(std::memory_order_relaxed); }
   /// Tasks waiting in the node's queue now.
   [[nodiscard]] std::uint64_t queued() const noexcept { return usage_->queued.load(std::memory_order_relaxed); }
+  /// Whether the node's worker is asleep: giving it a task costs a wake-up (microseconds), while a
+  /// worker that is awake and idle picks a task up at once.
+  [[nodiscard]] bool asleep() const noexcept { return usage_->sleeping.load(std::memory_order_relaxed) != 0; }
   /// Tasks the node ran and that returned.
   [[nodiscard]] std::uint64_t executed() const noexcept { return usage_->executed.load(std::memory_order_relaxed); }
   /// Tasks the node ran and that threw.
