@@ -482,6 +482,10 @@ class Pool {
         continue;
       }
       if (node.stop_requested()) break;
+      // The node ran dry: the pool may be idle now. The seq_cst read-modify-write orders our last
+      // `completed` before the read of `idle_waiters_` (a waiter does the mirror image), so
+      // either it sees our count or we see it waiting; tasks pay for no fence.
+      node.usage.completed.fetch_add(0, std::memory_order_seq_cst);
       if (idle_waiters_.load(std::memory_order_seq_cst) != 0) notify_idle();
       node.park();
     }
@@ -494,7 +498,7 @@ class Pool {
     if (!task->try_claim()) {  // cancelled while queued: its future is already resolved
       task->discard_inputs();
       task->release(detail::task_word::pool_ref);
-      usage.completed.store(usage.completed.load(std::memory_order_relaxed) + 1, std::memory_order_seq_cst);
+      usage.completed.store(usage.completed.load(std::memory_order_relaxed) + 1, std::memory_order_release);
       return;
     }
     usage.executing.store(1, std::memory_order_relaxed);
@@ -510,7 +514,7 @@ class Pool {
     std::atomic<std::uint64_t>& outcome = task->has_error() ? usage.failed : usage.executed;
     outcome.store(outcome.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     usage.executing.store(0, std::memory_order_release);
-    usage.completed.store(usage.completed.load(std::memory_order_relaxed) + 1, std::memory_order_seq_cst);
+    usage.completed.store(usage.completed.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     task->publish(true);
   }
 

@@ -49,8 +49,9 @@ class Recycler {
  private:
   Recycler() = default;
 
-  std::atomic<Node*> returned_{nullptr};
-  Spinlock take_lock_;
+  // Releasers (workers) and takers (submitters) write different cache lines.
+  alignas(64) std::atomic<Node*> returned_{nullptr};
+  alignas(64) Spinlock take_lock_;
   Node* private_ = nullptr;  // guarded by take_lock_
 };
 

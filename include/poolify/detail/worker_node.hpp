@@ -42,6 +42,7 @@ class WorkerNode {
   /// Queues a task, waking the worker if it sleeps. False when the node is closed (the pool is
   /// being destroyed): the task was not queued.
   bool push(Task* task) {
+    bool asleep = false;
     {
       std::lock_guard lock(queue_lock_);
       if (closed_) return false;
@@ -51,10 +52,10 @@ class WorkerNode {
         usage.max_queued.store(queued, std::memory_order_relaxed);
       }
       usage.submitted.store(usage.submitted.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-      // seq_cst pairs with the worker's announcement that it sleeps (see park()).
-      usage.queued.store(queued, std::memory_order_seq_cst);
+      usage.queued.store(queued, std::memory_order_relaxed);
+      asleep = take_sleeper();
     }
-    if (usage.sleeping.load(std::memory_order_seq_cst) != 0) wake();
+    if (asleep) wake_one(usage.sleeping);
     return true;
   }
 
@@ -96,24 +97,41 @@ class WorkerNode {
 
   /// Asks the worker to exit once its queue is empty.
   void request_stop() noexcept {
-    stopping_.store(true, std::memory_order_seq_cst);
-    wake();
+    bool asleep = false;
+    {
+      std::lock_guard lock(queue_lock_);
+      stopping_.store(true, std::memory_order_relaxed);
+      asleep = take_sleeper();
+    }
+    if (asleep) wake_one(usage.sleeping);
   }
-  [[nodiscard]] bool stop_requested() const noexcept { return stopping_.load(std::memory_order_seq_cst); }
+  [[nodiscard]] bool stop_requested() const noexcept { return stopping_.load(std::memory_order_acquire); }
 
   /// Called by the worker with nothing to do: spins a little, then sleeps until a push or a stop.
+  ///
+  /// The worker says it sleeps under the queue lock, after seeing the queue empty; a submitter
+  /// pushes and reads that flag under the same lock. So either the submitter sees the sleeper and
+  /// wakes it, or the worker sees the task: no wake-up is lost, and no fence is paid per task.
   void park() noexcept {
-    for (int spins = 0; spins < 128; ++spins) {
-      if (usage.queued.load(std::memory_order_relaxed) != 0 || stopping_.load(std::memory_order_relaxed)) return;
+    // Spin briefly, then yield for a while before sleeping: on a machine with fewer cores than
+    // threads, a yielding worker hands its core to the submitter that is about to feed it,
+    // instead of parking and needing a wake-up (a system call and a context switch) a moment later.
+    for (int spins = 0; spins < 64; ++spins) {
+      if (has_work_or_stop()) return;
       cpu_relax();
     }
-    // Announce the sleep, then look again: a submitter stores `queued` before it reads `usage.sleeping`
-    // (both seq_cst), so either it sees us asleep and wakes us, or we see its task.
-    usage.sleeping.store(1, std::memory_order_seq_cst);
-    if (usage.queued.load(std::memory_order_seq_cst) == 0 && !stopping_.load(std::memory_order_seq_cst)) {
-      wait_on(usage.sleeping, 1);
+    for (int yields = 0; yields < 32; ++yields) {
+      if (has_work_or_stop()) return;
+      std::this_thread::yield();
     }
-    usage.sleeping.store(0, std::memory_order_relaxed);
+    {
+      std::lock_guard lock(queue_lock_);
+      if (!queue_.empty() || stopping_.load(std::memory_order_relaxed)) return;
+      usage.sleeping.store(1, std::memory_order_relaxed);
+    }
+    // Returns at once if a submitter already took the flag back (the word is no longer 1).
+    wait_on(usage.sleeping, 1);
+    usage.sleeping.store(0, std::memory_order_relaxed);  // also after a spurious wake-up
   }
 
   NodeUsage usage;                          // counters (cache-line aligned inside)
@@ -121,8 +139,15 @@ class WorkerNode {
   std::optional<std::stop_callback<ForwardStop>> forward_destroy;  // worker thread only
 
  private:
-  void wake() noexcept {
-    if (usage.sleeping.exchange(0, std::memory_order_seq_cst) != 0) wake_one(usage.sleeping);
+  [[nodiscard]] bool has_work_or_stop() const noexcept {
+    return usage.queued.load(std::memory_order_relaxed) != 0 || stopping_.load(std::memory_order_relaxed);
+  }
+
+  /// Under the queue lock: whether the worker sleeps, taking the flag back if so.
+  bool take_sleeper() noexcept {
+    if (usage.sleeping.load(std::memory_order_relaxed) == 0) return false;
+    usage.sleeping.store(0, std::memory_order_relaxed);
+    return true;
   }
 
   std::size_t id_;

@@ -31,21 +31,20 @@ class LeastUsedStrategy {
     if (start >= size) start = 0;
     start_.store(start + 1, std::memory_order_relaxed);
     std::optional<std::size_t> best;
-    std::uint64_t best_load = std::numeric_limits<std::uint64_t>::max();
-    bool best_asleep = true;
+    std::uint64_t best_cost = std::numeric_limits<std::uint64_t>::max();
     for (std::size_t offset = 0; offset < size; ++offset) {
       std::size_t key = start + offset;
       if (key >= size) key -= size;
       const WorkerNodeView node = nodes[key];
       if (!node.ready()) continue;
+      // Twice the load, plus one when the worker sleeps: a sleeper loses ties (a wake-up costs
+      // microseconds) but never a comparison with a busy node, whose task may run for long.
       const std::uint64_t load = node.executing() + node.queued();
-      if (load > best_load) continue;
-      const bool asleep = load == 0 && node.asleep();
-      if (load < best_load || (best_asleep && !asleep)) {
+      const std::uint64_t cost = 2 * load + (load == 0 && node.asleep() ? 1 : 0);
+      if (cost < best_cost) {
         best = key;
-        best_load = load;
-        best_asleep = asleep;
-        if (load == 0 && !asleep) break;
+        best_cost = cost;
+        if (cost == 0) break;
       }
     }
     return best;
