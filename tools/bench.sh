@@ -18,7 +18,9 @@
 #                          more than within one; the report takes the median over all of them
 #   BENCH_CALLGRIND_TASKS=50000    N for the callgrind step (it runs N and 2N); 0 skips the step
 #   BENCH_TIMEOUT=900      seconds one benchmark process may take before it is killed
-#   CXX                    the compiler (at the first configure of build/bench)
+#   BENCH_BUILD_DIR        the build directory (default build/bench)
+#   BENCH_BUILD_ONLY=1     set up and build (warnings are errors), run nothing: what CI checks
+#   CXX                    the compiler (at the first configure of the build directory)
 #
 # Exits non-zero when a benchmark failed (a wrong result, a crash, a hang): the report is still
 # written and says which.
@@ -32,7 +34,8 @@ fail() {
 
 script_start=$(date +%s)
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build="${root}/build/bench"
+build="${BENCH_BUILD_DIR:-${root}/build/bench}"
+[[ "${build}" == /* ]] || build="${root}/${build}"
 results="${root}/benchmarks/results"
 repetitions=${BENCH_REPETITIONS:-5}
 processes=${BENCH_PROCESSES:-3}
@@ -128,6 +131,10 @@ cmake --build "${build}" -j "$(nproc 2>/dev/null || echo 2)" >"${build}/logs/bui
   tail -n 60 "${build}/logs/build.log" >&2
   fail "build failed (full log: ${build#"${root}/"}/logs/build.log)"
 }
+if [[ "${BENCH_BUILD_ONLY:-0}" == 1 ]]; then
+  say "built ${build#"${root}/"} (BENCH_BUILD_ONLY: nothing run)"
+  exit 0
+fi
 
 # --- Run -------------------------------------------------------------------------------------
 
