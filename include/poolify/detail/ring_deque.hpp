@@ -48,6 +48,9 @@ class RingDeque {
     ++size_;
   }
 
+  /// The front value; the deque must not be empty.
+  [[nodiscard]] T front() const noexcept { return slots_[head_]; }
+
   /// Removes and returns the front value; the deque must not be empty.
   T pop_front() noexcept {
     T value = slots_[head_];

@@ -19,6 +19,15 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
+/// Asks the CPU to bring the cache line at `address` close, to be written soon.
+inline void prefetch_for_write(const void* address) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(address, 1);
+#else
+  (void)address;
+#endif
+}
+
 /// Guards a worker node's queue. Critical sections are a few tens of nanoseconds, so a lock that
 /// spins briefly and then yields beats a mutex; yielding keeps a preempted holder from being
 /// starved on machines with fewer cores than threads.

@@ -66,6 +66,8 @@ class WorkerNode {
     if (queue_.empty()) return nullptr;
     Task* task = queue_.pop_front();
     usage.queued.store(queue_.size(), std::memory_order_relaxed);
+    // The next task's state was written by its submitter: start fetching it while this one runs.
+    if (!queue_.empty()) prefetch_for_write(queue_.front());
     return task;
   }
 
