@@ -65,3 +65,26 @@ TEST_CASE("task memory is reused: a steady stream of tasks stays within a small 
   for (int i = 0; i < 10000; ++i) addresses.insert(pool.execute(i).get());
   CHECK(addresses.size() <= 4);
 }
+
+TEST_CASE("a thread takes back what it gave first, from its own cache", "[recycler]") {
+  Recycler& recycler = Recycler::instance();
+  Node a;
+  Node b;
+  recycler.give(&a);
+  recycler.give(&b);
+  CHECK(recycler.take() == &b);
+  CHECK(recycler.take() == &a);
+  CHECK(recycler.take() == nullptr);
+}
+
+TEST_CASE("what an exiting thread kept goes to the shared list, and a full cache spills", "[recycler]") {
+  Recycler& recycler = Recycler::instance();
+  std::vector<Node> nodes(1000);  // more than one thread's cache holds
+  std::thread giver([&] {
+    for (auto& node : nodes) recycler.give(&node);
+  });
+  giver.join();
+  std::set<Node*> taken;
+  while (Node* node = recycler.take()) taken.insert(node);
+  CHECK(taken.size() == nodes.size());
+}
