@@ -237,3 +237,38 @@ TEST_CASE("a wait_idle in another thread returns when destroy abandons the queue
   CHECK(blocker.get() == 0);
   for (auto& future : queued) CHECK_THROWS_AS(future.get(), poolify::TaskAbandoned);
 }
+
+TEST_CASE("submits racing destroy are either refused at the call or resolved", "[lifecycle][destroy]") {
+  for (int round = 0; round < 20; ++round) {
+    poolify::FixedPool<int, int> pool(2, identity, {.tasks_queue_options = {.tasks_finished_timeout = std::chrono::milliseconds(1)}});
+    std::atomic<bool> go{false};
+    std::atomic<int> unresolved{0};
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> submitters;
+    for (int t = 0; t < 3; ++t) {
+      submitters.emplace_back([&] {
+        while (!go.load()) std::this_thread::yield();
+        for (int i = 0; i < 2000; ++i) {
+          poolify::Future<int> future;
+          try {
+            future = pool.execute(i);
+          } catch (const poolify::PoolError&) {
+            continue;  // refused at the call: nothing to resolve
+          }
+          try {
+            if (future.get() != i) ++wrong;
+          } catch (const poolify::TaskAbandoned&) {
+            // accepted, then abandoned by destroy(): resolved
+          } catch (...) {
+            ++unresolved;
+          }
+        }
+      });
+    }
+    go.store(true);
+    pool.destroy();
+    for (auto& submitter : submitters) submitter.join();
+    CHECK(wrong == 0);
+    CHECK(unresolved == 0);
+  }
+}

@@ -2096,6 +2096,8 @@ class Pool {
 
   std::size_t choose_node() {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    // destroy() finished between our state check and here: say so, not "no node chosen".
+    if (active == 0) detail::throw_pool_error("Cannot execute a task on not started pool");
     const WorkerNodesView view(std::span<const detail::NodeUsage* const>(usages_.data(), active));
     const std::size_t retries = 2 * max_size_;  // as poolifier: max size + number of weights
     for (std::size_t attempt = 0; attempt <= retries; ++attempt) {
