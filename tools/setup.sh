@@ -19,32 +19,8 @@ fail() {
 work_dir=$(mktemp -d)
 trap 'rm -rf "${work_dir}"' EXIT
 
-# apt_install PACKAGE...: installs Debian packages; returns non-zero (with apt's log) if it cannot.
-apt_install() {
-  command -v apt-get >/dev/null 2>&1 || {
-    say "apt-get is not available to install: $*"
-    return 1
-  }
-  local sudo=()
-  if ((EUID != 0)); then
-    command -v sudo >/dev/null 2>&1 || {
-      say "not root and no sudo: run 'apt-get install $*' as root"
-      return 1
-    }
-    sudo=(sudo -n)
-  fi
-  say "installing with apt-get: $*"
-  local log="${work_dir}/apt.log"
-  local install=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@")
-  # The package lists may be missing or stale on a fresh machine: refresh them only when needed.
-  if ! "${install[@]}" >>"${log}" 2>&1; then
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >>"${log}" 2>&1 || true
-    if ! "${install[@]}" >>"${log}" 2>&1; then
-      cat "${log}" >&2
-      return 1
-    fi
-  fi
-}
+# shellcheck source=tools/lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 # --- CMake -----------------------------------------------------------------------------------
 command -v cmake >/dev/null 2>&1 || fail "cmake not found; install CMake >= 3.21 (Debian: apt-get install cmake)"
