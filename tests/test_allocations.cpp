@@ -11,6 +11,7 @@
 #include <vector>   // std::vector
 
 #include "catch.hpp"
+#include "support.hpp"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define POOLIFY_TEST_SANITIZED 1
@@ -47,9 +48,21 @@ TEST_CASE("a warmed-up pool runs tasks without allocating", "[allocations]") {
 #ifdef POOLIFY_TEST_SANITIZED
   REQUIRE(hooks_installed != 0);
 #endif
-  poolify::FixedPool<int, int> pool(2, [](int x) { return x + 1; });
+  test::Gate gate;
+  poolify::FixedPool<int, int> pool(2, [&gate](int x) {
+    if (x < 0) gate.wait();
+    return x + 1;
+  });
   std::vector<poolify::Future<int>> futures;
-  futures.reserve(1000);
+  futures.reserve(4000);
+  // Warm-up: with both workers held, 2000 queued tasks grow each node's ring buffer past anything
+  // a 1000-task round can need, whatever the scheduling; then rounds fill the recycler.
+  futures.push_back(pool.execute(-1));
+  futures.push_back(pool.execute(-1));
+  for (int i = 0; i < 2000; ++i) futures.push_back(pool.execute(i));
+  gate.open();
+  for (auto& future : futures) REQUIRE(future.get() >= 0);
+  futures.clear();
   const auto round = [&] {
     for (int i = 0; i < 1000; ++i) futures.push_back(pool.execute(i));
     for (auto& future : futures) REQUIRE(future.get() >= 1);
