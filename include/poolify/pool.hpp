@@ -500,7 +500,7 @@ class Pool {
     if (!task->try_claim()) {  // cancelled while queued: its future is already resolved
       task->discard_inputs();
       task->release(detail::task_word::pool_ref);
-      usage.completed.store(usage.completed.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+      detail::bump(usage.completed, std::memory_order_release);
       return;
     }
     usage.executing.store(1, std::memory_order_relaxed);
@@ -514,9 +514,9 @@ class Pool {
     task->discard_inputs();
     // Counters first, so that a caller woken by the future reads them up to date.
     std::atomic<std::uint64_t>& outcome = task->has_error() ? usage.failed : usage.executed;
-    outcome.store(outcome.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    detail::bump(outcome, std::memory_order_release);
     usage.executing.store(0, std::memory_order_release);
-    usage.completed.store(usage.completed.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    detail::bump(usage.completed, std::memory_order_release);
     task->publish(true);
   }
 

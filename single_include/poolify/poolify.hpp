@@ -1043,7 +1043,8 @@ namespace detail {
 
 inline constexpr std::size_t cache_line = 64;
 
-/// Adds one to a counter only its owner writes: a plain load and store, no locked instruction.
+/// Adds one to a counter that one thread at a time writes (its owner, or the holder of the lock
+/// that guards it): a plain load and store, no locked instruction.
 template <class T>
 inline void bump(std::atomic<T>& counter, std::memory_order order = std::memory_order_relaxed) noexcept {
   counter.store(counter.load(std::memory_order_relaxed) + 1, order);
@@ -1211,7 +1212,7 @@ class WorkerNode {
       if (queued > usage.max_queued.load(std::memory_order_relaxed)) {
         usage.max_queued.store(queued, std::memory_order_relaxed);
       }
-      usage.submitted.store(usage.submitted.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+      bump(usage.submitted, std::memory_order_release);
       usage.queued.store(queued, std::memory_order_relaxed);
       asleep = take_sleeper();
     }
@@ -2199,7 +2200,7 @@ class Pool {
     if (!task->try_claim()) {  // cancelled while queued: its future is already resolved
       task->discard_inputs();
       task->release(detail::task_word::pool_ref);
-      usage.completed.store(usage.completed.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+      detail::bump(usage.completed, std::memory_order_release);
       return;
     }
     usage.executing.store(1, std::memory_order_relaxed);
@@ -2213,9 +2214,9 @@ class Pool {
     task->discard_inputs();
     // Counters first, so that a caller woken by the future reads them up to date.
     std::atomic<std::uint64_t>& outcome = task->has_error() ? usage.failed : usage.executed;
-    outcome.store(outcome.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    detail::bump(outcome, std::memory_order_release);
     usage.executing.store(0, std::memory_order_release);
-    usage.completed.store(usage.completed.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    detail::bump(usage.completed, std::memory_order_release);
     task->publish(true);
   }
 

@@ -13,7 +13,8 @@ namespace detail {
 
 inline constexpr std::size_t cache_line = 64;
 
-/// Adds one to a counter only its owner writes: a plain load and store, no locked instruction.
+/// Adds one to a counter that one thread at a time writes (its owner, or the holder of the lock
+/// that guards it): a plain load and store, no locked instruction.
 template <class T>
 inline void bump(std::atomic<T>& counter, std::memory_order order = std::memory_order_relaxed) noexcept {
   counter.store(counter.load(std::memory_order_relaxed) + 1, order);

@@ -51,7 +51,7 @@ class WorkerNode {
       if (queued > usage.max_queued.load(std::memory_order_relaxed)) {
         usage.max_queued.store(queued, std::memory_order_relaxed);
       }
-      usage.submitted.store(usage.submitted.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+      bump(usage.submitted, std::memory_order_release);
       usage.queued.store(queued, std::memory_order_relaxed);
       asleep = take_sleeper();
     }
