@@ -211,10 +211,18 @@ TEST_CASE("options are validated with poolifier's messages", "[lifecycle][valida
   CHECK_THROWS_WITH(make({.worker_choice_strategy_options = {.weights = std::vector<double>{1.0}}}),
                     "Invalid worker choice strategy options: must have a weight for each worker node");
   CHECK_NOTHROW(make({.worker_choice_strategy_options = {.weights = std::vector<double>{1.0, 2.0}}}));
-  CHECK_THROWS_AS(make({.worker_choice_strategy = poolify::WorkerChoiceStrategy::fair_share}),
-                  std::invalid_argument);
-  CHECK_THROWS_WITH(make({.worker_choice_strategy = poolify::WorkerChoiceStrategy::least_busy}),
-                    test::contains("Invalid worker choice strategy 'LEAST_BUSY'"));
+  CHECK_THROWS_AS(make({.worker_choice_strategy_options = {.weights = std::vector<double>{1.0, 0.0}}}),
+                  std::out_of_range);
+  CHECK_THROWS_WITH(make({.worker_choice_strategy_options = {.weights = std::vector<double>{1.0, NAN}}}),
+                    "Invalid worker choice strategy options: weights must be finite and greater than 0");
+  CHECK_THROWS_WITH(make({.worker_choice_strategy_options = {.measurement = static_cast<poolify::Measurement>(7)}}),
+                    "Invalid worker choice strategy options: invalid measurement '7'");
+  CHECK_THROWS_AS(make({.worker_choice_strategy = poolify::WorkerChoiceStrategy::custom}), std::invalid_argument);
+  CHECK_THROWS_WITH(make({.worker_choice_strategy = poolify::WorkerChoiceStrategy::custom}),
+                    "Invalid worker choice strategy 'CUSTOM'");
+  CHECK_THROWS_WITH(make({.worker_choice_strategy = static_cast<poolify::WorkerChoiceStrategy>(42)}),
+                    "Invalid worker choice strategy '42'");
+  CHECK_NOTHROW(make({.worker_choice_strategy = poolify::WorkerChoiceStrategy::fair_share}));
 }
 
 TEST_CASE("a wait_idle in another thread returns when destroy abandons the queue", "[lifecycle][destroy]") {

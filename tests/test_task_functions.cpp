@@ -119,8 +119,12 @@ TEST_CASE("task function properties are validated with poolifier's messages", "[
                     "workers in the pool");
   CHECK_THROWS_WITH(pool.add_task_function("k", spaces, {.worker_node_keys = {1, 5}}),
                     "Cannot add a task function with invalid worker node keys: 5. Valid keys are: 0..1");
-  CHECK_THROWS_WITH(pool.add_task_function("s", spaces, {.strategy = poolify::WorkerChoiceStrategy::fair_share}),
-                    test::contains("Invalid worker choice strategy 'FAIR_SHARE'"));
+  CHECK_THROWS_AS(pool.add_task_function("k", spaces, {.worker_node_keys = std::vector<std::size_t>{}}),
+                  std::out_of_range);
+  CHECK_THROWS_WITH(pool.add_task_function("k", spaces, {.worker_node_keys = std::vector<std::size_t>{}}),
+                    "Invalid worker node keys: must not be an empty array");
+  CHECK_THROWS_WITH(pool.add_task_function("s", spaces, {.strategy = poolify::WorkerChoiceStrategy::custom}),
+                    "Invalid worker choice strategy 'CUSTOM'");
   // Valid but not applied yet: refused instead of silently ignored.
   CHECK_THROWS_WITH(pool.add_task_function("p", spaces, {.priority = 5}), test::contains("not supported yet"));
   CHECK(names(pool) == std::vector<std::string>{"default"});

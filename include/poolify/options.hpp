@@ -23,11 +23,12 @@ POOLIFY_NAMESPACE_BEGIN
 enum class WorkerChoiceStrategy {
   round_robin,                      ///< Each node in turn.
   least_used,                       ///< The node with the fewest tasks executing and queued (default).
-  least_busy,                       ///< Not available yet: planned.
-  least_elu,                        ///< Not available yet: planned.
-  fair_share,                       ///< Not available yet: planned.
-  weighted_round_robin,             ///< Not available yet: planned.
-  interleaved_weighted_round_robin  ///< Not available yet: planned.
+  least_busy,                        ///< The node whose tasks waited and ran the least time in total.
+  least_elu,                         ///< The node whose tasks waited least and whose worker was least active.
+  fair_share,                        ///< The node on which one more task would end first.
+  weighted_round_robin,              ///< Each node in turn, for a share of work set by its weight.
+  interleaved_weighted_round_robin,  ///< Weighted round robin with the turns spread over rounds.
+  custom  ///< A user-defined strategy, installed with `Pool::set_worker_choice_strategy<S>()`; not an option value.
 };
 
 /// poolifier's name of a strategy, e.g. "LEAST_USED"; used in messages and `PoolInfo`.
@@ -40,25 +41,40 @@ enum class WorkerChoiceStrategy {
     case WorkerChoiceStrategy::fair_share: return "FAIR_SHARE";
     case WorkerChoiceStrategy::weighted_round_robin: return "WEIGHTED_ROUND_ROBIN";
     case WorkerChoiceStrategy::interleaved_weighted_round_robin: return "INTERLEAVED_WEIGHTED_ROUND_ROBIN";
+    case WorkerChoiceStrategy::custom: return "CUSTOM";
   }
   return "UNKNOWN";
 }
 
-/// What a strategy measures a task by.
+/// What a strategy measures a task by (`fair_share` and the weighted round robins: `elu` uses the
+/// ELU active time instead of the run time).
 enum class Measurement { run_time, wait_time, elu };
+
+/// poolifier's name of a measurement, e.g. "runTime"; used in messages.
+[[nodiscard]] constexpr std::string_view to_string(Measurement measurement) noexcept {
+  switch (measurement) {
+    case Measurement::run_time: return "runTime";
+    case Measurement::wait_time: return "waitTime";
+    case Measurement::elu: return "elu";
+  }
+  return "unknown";
+}
 
 /// Options of one measurement.
 struct MeasurementOptions {
   bool median = false;  ///< Use the median instead of the average where a strategy needs one.
 };
 
-/// Options of the worker-choice strategies (poolifier's `workerChoiceStrategyOptions`).
+/// Options of the worker-choice strategies (poolifier's `workerChoiceStrategyOptions`). They apply
+/// to every strategy of the pool (the default one and the task functions' own).
 struct WorkerChoiceStrategyOptions {
-  std::optional<Measurement> measurement{};          ///< What fair share measures by.
-  MeasurementOptions run_time{};                     ///< Run-time measurement options.
-  MeasurementOptions wait_time{};                    ///< Wait-time measurement options.
-  MeasurementOptions elu{};                          ///< Active/idle measurement options.
-  std::optional<std::vector<double>> weights{};      ///< One weight (ms) per node of the max size.
+  std::optional<Measurement> measurement{};      ///< What task times are estimated by (default: run time).
+  MeasurementOptions run_time{};                 ///< Run-time measurement options.
+  MeasurementOptions wait_time{};                ///< Wait-time measurement options.
+  MeasurementOptions elu{};                      ///< Active/idle measurement options.
+  /// One weight (ms, finite and > 0) per node of the pool's max size, for the weighted round
+  /// robins; default: `detail::default_weight_ms` (1 ms) each.
+  std::optional<std::vector<double>> weights{};
 };
 
 /// Options of the worker nodes' task queues (poolifier's `tasksQueueOptions`).

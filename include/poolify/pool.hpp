@@ -10,13 +10,19 @@
 #include <poolify/future.hpp>
 #include <poolify/options.hpp>
 #include <poolify/statistics.hpp>
+#include <poolify/strategies/fair_share.hpp>
+#include <poolify/strategies/interleaved_weighted_round_robin.hpp>
+#include <poolify/strategies/least_busy.hpp>
+#include <poolify/strategies/least_elu.hpp>
 #include <poolify/strategies/least_used.hpp>
 #include <poolify/strategies/round_robin.hpp>
 #include <poolify/strategies/strategy.hpp>
+#include <poolify/strategies/weighted_round_robin.hpp>
 #include <poolify/task_function.hpp>
 #include <poolify/version.hpp>
 
 #include <algorithm>    // std::rotate
+#include <array>        // std::array
 #include <atomic>       // std::atomic
 #include <chrono>       // std::chrono::steady_clock
 #include <cstddef>      // std::size_t
@@ -48,7 +54,50 @@ struct TaskFunctionEntry {
   std::string name;
   TaskFunction<Data, Response> function;
   TaskFunctionProperties properties;
+  std::vector<unsigned char> affinity;  // one flag per node key when worker_node_keys is given, else empty
 };
+
+/// The number of built-in strategies (`WorkerChoiceStrategy` values before `custom`).
+inline constexpr std::size_t built_in_strategy_count =
+    static_cast<std::size_t>(WorkerChoiceStrategy::interleaved_weighted_round_robin) + 1;
+
+/// One immutable version of a pool's strategies: the default one, the built-in ones in use (the
+/// default and the task functions' own), their options and what they need measured.
+struct StrategySet {
+  WorkerChoiceStrategy default_kind = WorkerChoiceStrategy::least_used;
+  WorkerChoiceStrategyOptions options{};
+  AnyStrategy* default_strategy = nullptr;
+  std::array<AnyStrategy*, built_in_strategy_count> by_kind{};  // null for the kinds not in use
+  TaskStatisticsRequirements requirements{};
+};
+
+/// What the workers measure, as bits of one word they read per task (0: no clock read at all).
+namespace measure {
+inline constexpr std::uint32_t run_time = 1;
+inline constexpr std::uint32_t run_time_history = 2;
+inline constexpr std::uint32_t run_time_median = 4;
+inline constexpr std::uint32_t wait_time = 8;
+inline constexpr std::uint32_t wait_time_history = 16;
+inline constexpr std::uint32_t wait_time_median = 32;
+inline constexpr std::uint32_t elu = 64;
+inline constexpr std::uint32_t elu_history = 128;
+inline constexpr std::uint32_t elu_median = 256;
+
+inline std::uint32_t bits_of(const MeasurementRequirements& requirements, std::uint32_t any, std::uint32_t history,
+                             std::uint32_t median) noexcept {
+  std::uint32_t bits = 0;
+  if (requirements.any()) bits |= any;
+  if (requirements.average || requirements.median) bits |= history;
+  if (requirements.median) bits |= median;
+  return bits;
+}
+
+inline std::uint32_t bits_of(const TaskStatisticsRequirements& requirements) noexcept {
+  return bits_of(requirements.run_time, run_time, run_time_history, run_time_median) |
+         bits_of(requirements.wait_time, wait_time, wait_time_history, wait_time_median) |
+         bits_of(requirements.elu, elu, elu_history, elu_median);
+}
+}  // namespace measure
 
 /// One immutable version of a pool's task functions; `entries[0]` is the default.
 template <class Data, class Response>
@@ -179,8 +228,8 @@ class Pool {
                          TaskFunctionProperties properties = {}) {
     detail::check_task_function_name(name);
     detail::check_task_function_properties(properties, max_size_);
-    auto entry = std::make_shared<const Entry>(Entry{std::move(name), std::move(function), std::move(properties)});
-    std::lock_guard lock(registry_mutex_);
+    auto entry = make_entry(std::move(name), std::move(function), std::move(properties));
+    std::lock_guard lock(config_mutex_);
     auto next = std::make_unique<Registry>(*registry_.load(std::memory_order_relaxed));
     bool replaced = false;
     for (auto& existing : next->entries) {
@@ -190,6 +239,7 @@ class Pool {
       }
     }
     if (!replaced) next->entries.push_back(std::move(entry));
+    republish_strategies(*next);  // before the function can be found: its strategy exists first
     publish_registry(std::move(next));
     return true;
   }
@@ -197,7 +247,7 @@ class Pool {
   /// Removes the task function `name`; false when there is none. The default one cannot be removed.
   bool remove_task_function(std::string_view name) {
     if (name == "default") detail::throw_invalid_argument("Cannot remove a task function with the default reserved name");
-    std::lock_guard lock(registry_mutex_);
+    std::lock_guard lock(config_mutex_);
     const Registry& current = *registry_.load(std::memory_order_relaxed);
     for (std::size_t index = 0; index < current.entries.size(); ++index) {
       if (current.entries[index]->name != name) continue;
@@ -205,6 +255,7 @@ class Pool {
       auto next = std::make_unique<Registry>(current);
       next->entries.erase(next->entries.begin() + static_cast<std::ptrdiff_t>(index));
       publish_registry(std::move(next));
+      republish_strategies(*registry_.load(std::memory_order_relaxed));  // its strategy may no longer be in use
       return true;
     }
     return false;
@@ -220,7 +271,7 @@ class Pool {
     if (name == "default") {
       detail::throw_invalid_argument("Cannot set the default task function reserved name as the default task function");
     }
-    std::lock_guard lock(registry_mutex_);
+    std::lock_guard lock(config_mutex_);
     const Registry& current = *registry_.load(std::memory_order_relaxed);
     for (std::size_t index = 0; index < current.entries.size(); ++index) {
       if (current.entries[index]->name != name) continue;
@@ -242,6 +293,79 @@ class Pool {
     return list;
   }
 
+  // ---------------------------------------------------------------- strategies
+
+  /// Makes `strategy` the pool's default strategy, under load if need be; with `options`, also
+  /// sets the strategy options as `set_worker_choice_strategy_options` does. Usage statistics are
+  /// kept. Throws `std::invalid_argument` "Invalid worker choice strategy '<s>'" (for `custom`: use
+  /// `set_worker_choice_strategy<S>()`), or as `set_worker_choice_strategy_options`; a refused call
+  /// changes nothing.
+  void set_worker_choice_strategy(WorkerChoiceStrategy strategy,
+                                  const std::optional<WorkerChoiceStrategyOptions>& options = std::nullopt) {
+    detail::check_strategy(strategy);
+    std::lock_guard lock(config_mutex_);
+    const detail::StrategySet& current = *strategies_.load(std::memory_order_relaxed);
+    WorkerChoiceStrategyOptions next = current.options;
+    if (options) {
+      next = merged(current.options, *options);
+      detail::check_strategy_options(next, max_size_);
+    }
+    publish_strategies(strategy, next, nullptr, *registry_.load(std::memory_order_relaxed), !options.has_value());
+  }
+
+  /// Sets the options of every strategy of the pool (the default one and the task functions'
+  /// own), under load if need be, as poolifier's shallow merge: `measurement` and `weights` are
+  /// changed when given and kept when not; the `median` flags are replaced. The strategies start
+  /// afresh (a weighted round robin's turn, fair share's virtual end times); usage statistics are
+  /// kept. Throws `std::invalid_argument` "Invalid worker choice strategy options: must have a
+  /// weight for each worker node" or "...: invalid measurement '<m>'", `std::out_of_range` for a
+  /// weight that is not finite and greater than 0; a refused call changes nothing.
+  void set_worker_choice_strategy_options(const WorkerChoiceStrategyOptions& options) {
+    std::lock_guard lock(config_mutex_);
+    const detail::StrategySet& current = *strategies_.load(std::memory_order_relaxed);
+    const WorkerChoiceStrategyOptions next = merged(current.options, options);
+    detail::check_strategy_options(next, max_size_);
+    detail::AnyStrategy* custom =
+        current.default_kind == WorkerChoiceStrategy::custom ? current.default_strategy : nullptr;
+    publish_strategies(current.default_kind, next, custom, *registry_.load(std::memory_order_relaxed), false);
+  }
+
+  /// Installs a user-defined strategy of type `S`, made from `args`, as the pool's default strategy
+  /// (`info().default_strategy` then says `custom`). `S` must satisfy `WorkerChoiceStrategyType`:
+  /// a type that does not fails the build with a message naming what is missing. Task functions
+  /// with a built-in `strategy` of their own keep it.
+  ///
+  /// @code{.cpp}
+  /// pool.set_worker_choice_strategy<MyStrategy>(constructor, arguments);
+  /// @endcode
+  template <class S, class... Args>
+  void set_worker_choice_strategy(Args&&... args) {
+    detail::check_strategy_type<S>();
+    if constexpr (WorkerChoiceStrategyType<S>) {
+      auto strategy = std::make_unique<detail::StrategyModel<S>>(std::forward<Args>(args)...);
+      std::lock_guard lock(config_mutex_);
+      strategy_store_.push_back(std::move(strategy));
+      const detail::StrategySet& current = *strategies_.load(std::memory_order_relaxed);
+      publish_strategies(WorkerChoiceStrategy::custom, current.options, strategy_store_.back().get(),
+                         *registry_.load(std::memory_order_relaxed), true);
+    }
+  }
+
+  /// The pool's default strategy now (`custom` for a user-defined one).
+  [[nodiscard]] WorkerChoiceStrategy worker_choice_strategy() const noexcept {
+    return strategies_.load(std::memory_order_acquire)->default_kind;
+  }
+
+  /// The strategy options now.
+  [[nodiscard]] WorkerChoiceStrategyOptions worker_choice_strategy_options() const {
+    return strategies_.load(std::memory_order_acquire)->options;
+  }
+
+  /// What the strategies in use need measured: the pool takes exactly these measurements.
+  [[nodiscard]] TaskStatisticsRequirements task_statistics_requirements() const noexcept {
+    return strategies_.load(std::memory_order_acquire)->requirements;
+  }
+
   // ---------------------------------------------------------------- statistics
 
   /// A snapshot of the pool (see `PoolInfo`).
@@ -252,7 +376,8 @@ class Pool {
     const State state = state_.load(std::memory_order_acquire);
     info.started = state != State::stopped;
     info.ready = ready_.load(std::memory_order_acquire);
-    info.default_strategy = options_.worker_choice_strategy;
+    info.default_strategy = strategies_.load(std::memory_order_acquire)->default_kind;
+    info.strategy_retries = strategy_retries_.load(std::memory_order_relaxed);
     info.min_size = min_size_;
     info.max_size = max_size_;
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
@@ -293,13 +418,24 @@ class Pool {
       node.tasks.queued = usage.queued.load(std::memory_order_acquire);
       node.tasks.max_queued = usage.max_queued.load(std::memory_order_acquire);
       node.tasks.failed = usage.failed.load(std::memory_order_acquire);
+      node.run_time = statistics_of(usage.run_time);
+      node.wait_time = statistics_of(usage.wait_time);
+      node.elu.active = statistics_of(usage.elu_active);
+      node.elu.idle = statistics_of(usage.elu_idle);
+      node.elu.utilization = statistics_of(usage.elu_utilization);
       list.push_back(node);
     }
     return list;
   }
 
-  /// The options the pool was made with.
-  [[nodiscard]] const PoolOptions& options() const noexcept { return options_; }
+  /// The pool's options: those it was made with, with the strategy and strategy options of now.
+  [[nodiscard]] PoolOptions options() const {
+    PoolOptions options = options_;
+    const detail::StrategySet& strategies = *strategies_.load(std::memory_order_acquire);
+    options.worker_choice_strategy = strategies.default_kind;
+    options.worker_choice_strategy_options = strategies.options;
+    return options;
+  }
 
  protected:
   using Entry = detail::TaskFunctionEntry<Data, Response>;
@@ -312,7 +448,11 @@ class Pool {
     detail::check_pool_options(options_, max_size_);
     registries_.push_back(make_registry(std::move(functions)));
     registry_.store(registries_.back().get(), std::memory_order_release);
-    strategy_ = make_strategy(options_.worker_choice_strategy);
+    {
+      std::lock_guard lock(config_mutex_);
+      publish_strategies(options_.worker_choice_strategy, options_.worker_choice_strategy_options, nullptr,
+                         *registries_.back(), false);
+    }
     nodes_.reserve(max_size_);
     usages_.reserve(max_size_);
     for (std::size_t key = 0; key < max_size_; ++key) {
@@ -349,10 +489,19 @@ class Pool {
           detail::throw_invalid_argument("Cannot add a task function with a duplicated name '" + named.name + "'");
         }
       }
-      registry->entries.push_back(std::make_shared<const Entry>(
-          Entry{std::move(named.name), std::move(named.function), std::move(named.properties)}));
+      registry->entries.push_back(make_entry(std::move(named.name), std::move(named.function), std::move(named.properties)));
     }
     return registry;
+  }
+
+  std::shared_ptr<const Entry> make_entry(std::string name, TaskFunction<Data, Response> function,
+                                         TaskFunctionProperties properties) const {
+    Entry entry{std::move(name), std::move(function), std::move(properties), {}};
+    if (entry.properties.worker_node_keys) {
+      entry.affinity.assign(max_size_, 0);
+      for (std::size_t key : *entry.properties.worker_node_keys) entry.affinity[key] = 1;
+    }
+    return std::make_shared<const Entry>(std::move(entry));
   }
 
   void publish_registry(std::unique_ptr<Registry> next) {
@@ -383,29 +532,109 @@ class Pool {
 
   // ---- strategies
 
-  static std::unique_ptr<detail::AnyStrategy> make_strategy(WorkerChoiceStrategy strategy) {
+  std::unique_ptr<detail::AnyStrategy> make_strategy(WorkerChoiceStrategy strategy,
+                                                     const WorkerChoiceStrategyOptions& options) const {
+    using WCS = WorkerChoiceStrategy;
     switch (strategy) {
-      case WorkerChoiceStrategy::round_robin:
-        return std::make_unique<detail::StrategyModel<RoundRobinStrategy>>();
-      case WorkerChoiceStrategy::least_used:
-        return std::make_unique<detail::StrategyModel<LeastUsedStrategy>>();
-      default:
-        detail::check_strategy(strategy);  // throws for the ones not available yet
-        return nullptr;
+      case WCS::round_robin: return std::make_unique<detail::StrategyModel<RoundRobinStrategy>>();
+      case WCS::least_used: return std::make_unique<detail::StrategyModel<LeastUsedStrategy>>();
+      case WCS::least_busy: return std::make_unique<detail::StrategyModel<LeastBusyStrategy>>();
+      case WCS::least_elu: return std::make_unique<detail::StrategyModel<LeastEluStrategy>>();
+      case WCS::fair_share: return std::make_unique<detail::StrategyModel<FairShareStrategy>>(options, max_size_);
+      case WCS::weighted_round_robin:
+        return std::make_unique<detail::StrategyModel<WeightedRoundRobinStrategy>>(options, max_size_);
+      case WCS::interleaved_weighted_round_robin:
+        return std::make_unique<detail::StrategyModel<InterleavedWeightedRoundRobinStrategy>>(options, max_size_);
+      case WCS::custom: break;
     }
+    detail::check_strategy(strategy);  // throws
+    return nullptr;
   }
 
-  std::size_t choose_node() {
+  static WorkerChoiceStrategyOptions merged(const WorkerChoiceStrategyOptions& current,
+                                            const WorkerChoiceStrategyOptions& changes) {
+    WorkerChoiceStrategyOptions next = changes;
+    if (!next.measurement) next.measurement = current.measurement;
+    if (!next.weights) next.weights = current.weights;
+    return next;
+  }
+
+  /// Under config_mutex_: publishes a new strategy set with `kind` as the default (`custom` with
+  /// the strategy `custom`), a built-in strategy for every kind `registry`'s task functions use,
+  /// and the measurements they all need. With `reuse`, strategies of the current set are kept
+  /// (their options have not changed); otherwise each is made afresh with `options`. Older sets and
+  /// strategies stay alive until the pool dies: a submitter may still be using them.
+  void publish_strategies(WorkerChoiceStrategy kind, const WorkerChoiceStrategyOptions& options,
+                          detail::AnyStrategy* custom, const Registry& registry, bool reuse) {
+    const detail::StrategySet* current = strategies_.load(std::memory_order_relaxed);
+    auto next = std::make_unique<detail::StrategySet>();
+    next->default_kind = kind;
+    next->options = options;
+    const auto use = [&](WorkerChoiceStrategy used) {
+      const auto index = static_cast<std::size_t>(used);
+      if (next->by_kind[index] != nullptr) return;
+      detail::AnyStrategy* strategy = reuse && current != nullptr ? current->by_kind[index] : nullptr;
+      if (strategy == nullptr) {
+        strategy_store_.push_back(make_strategy(used, options));
+        strategy = strategy_store_.back().get();
+      }
+      next->by_kind[index] = strategy;
+    };
+    if (kind != WorkerChoiceStrategy::custom) use(kind);
+    for (const auto& entry : registry.entries) {
+      if (entry->properties.strategy) use(*entry->properties.strategy);
+    }
+    next->default_strategy = kind == WorkerChoiceStrategy::custom ? custom : next->by_kind[static_cast<std::size_t>(kind)];
+    if (kind == WorkerChoiceStrategy::custom) next->requirements = custom->requirements();
+    for (const detail::AnyStrategy* strategy : next->by_kind) {
+      if (strategy != nullptr) next->requirements = next->requirements | strategy->requirements();
+    }
+    strategy_sets_.push_back(std::move(next));
+    const detail::StrategySet* published = strategy_sets_.back().get();
+    measure_.store(detail::measure::bits_of(published->requirements), std::memory_order_relaxed);
+    strategies_.store(published, std::memory_order_release);
+  }
+
+  /// Under config_mutex_: the current default strategy and options, for the task functions of
+  /// `registry`.
+  void republish_strategies(const Registry& registry) {
+    const detail::StrategySet& current = *strategies_.load(std::memory_order_relaxed);
+    detail::AnyStrategy* custom =
+        current.default_kind == WorkerChoiceStrategy::custom ? current.default_strategy : nullptr;
+    publish_strategies(current.default_kind, current.options, custom, registry, true);
+  }
+
+  std::size_t choose_node(const Entry& entry) {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     // destroy() finished between our state check and here: say so, not "no node chosen".
     if (active == 0) detail::throw_pool_error("Cannot execute a task on not started pool");
-    const WorkerNodesView view(std::span<const detail::NodeUsage* const>(usages_.data(), active));
+    const detail::StrategySet& strategies = *strategies_.load(std::memory_order_acquire);
+    detail::AnyStrategy* strategy = strategies.default_strategy;
+    WorkerChoiceStrategy kind = strategies.default_kind;
+    if (entry.properties.strategy) {
+      if (detail::AnyStrategy* own = strategies.by_kind[static_cast<std::size_t>(*entry.properties.strategy)]) {
+        strategy = own;
+        kind = *entry.properties.strategy;
+      }
+    }
+    const WorkerNodesView view(std::span<const detail::NodeUsage* const>(usages_.data(), active),
+                               entry.affinity.empty() ? nullptr : entry.affinity.data());
     const std::size_t retries = 2 * max_size_;  // as poolifier: max size + number of weights
     for (std::size_t attempt = 0; attempt <= retries; ++attempt) {
-      const std::optional<std::size_t> key = strategy_->choose(view);
-      if (key && *key < active && view[*key].ready()) return *key;
+      // One node to choose from: as poolifier, that node, without asking the strategy.
+      const std::optional<std::size_t> key =
+          entry.properties.worker_node_keys && entry.properties.worker_node_keys->size() == 1
+              ? std::optional<std::size_t>(entry.properties.worker_node_keys->front())
+              : strategy->choose(view);
+      if (key && *key < active && view.eligible(*key)) {
+        if (strategy_retries_.load(std::memory_order_relaxed) != attempt) {
+          strategy_retries_.store(attempt, std::memory_order_relaxed);
+        }
+        return *key;
+      }
     }
-    throw std::runtime_error("Worker node key chosen by " + std::string(to_string(options_.worker_choice_strategy)) +
+    strategy_retries_.store(retries, std::memory_order_relaxed);
+    throw std::runtime_error("Worker node key chosen by " + std::string(to_string(kind)) +
                              " is null or undefined after " + std::to_string(retries) + " retries (max: " +
                              std::to_string(retries) + ")");
   }
@@ -434,7 +663,9 @@ class Pool {
       if (stop != nullptr && stop->stop_possible()) {
         task->extras().on_user_stop.emplace(*stop, detail::CancelOnStop<Response>{task});
       }
-      if (!nodes_[choose_node()]->push(task)) {
+      const std::size_t key = choose_node(entry);
+      task->submitted_ms = (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
+      if (!nodes_[key]->push(task)) {
         detail::throw_pool_error("Cannot execute a task on destroying pool");
       }
     } catch (...) {
@@ -504,6 +735,8 @@ class Pool {
       return;
     }
     usage.executing.store(1, std::memory_order_relaxed);
+    const std::uint32_t measure = measure_.load(std::memory_order_relaxed);
+    const double start = measure != 0 ? detail::now_ms() : 0;
     std::stop_token token;
     if (detail::StopExtras<Response>* extras = task->extras_if_any(); extras != nullptr && extras->source) {
       token = extras->source->get_token();
@@ -512,12 +745,48 @@ class Pool {
     task->run(std::move(token));
     node.forward_destroy.reset();
     task->discard_inputs();
-    // Counters first, so that a caller woken by the future reads them up to date.
+    if (measure != 0) record_measurements(usage, measure, task->submitted_ms, start, task->has_error());
+    // Counters and measurements first, so that a caller woken by the future reads them up to date.
     std::atomic<std::uint64_t>& outcome = task->has_error() ? usage.failed : usage.executed;
     detail::bump(outcome, std::memory_order_release);
     usage.executing.store(0, std::memory_order_release);
     detail::bump(usage.completed, std::memory_order_release);
     task->publish(true);
+  }
+
+  /// Records what `measure` asks for of a task that started at `start` (ms). As poolifier, a task
+  /// that threw counts for its wait time only.
+  static void record_measurements(detail::NodeUsage& usage, std::uint32_t measure, double submitted, double start,
+                                  bool failed) noexcept {
+    namespace bits = detail::measure;
+    if ((measure & bits::wait_time) != 0 && submitted > 0) {
+      usage.wait_time.record(start - submitted, (measure & bits::wait_time_history) != 0,
+                             (measure & bits::wait_time_median) != 0);
+    }
+    if ((measure & (bits::run_time | bits::elu)) == 0) return;
+    const double end = detail::now_ms();
+    const double active = end - start;
+    if (!failed && (measure & bits::run_time) != 0) {
+      usage.run_time.record(active, (measure & bits::run_time_history) != 0, (measure & bits::run_time_median) != 0);
+    }
+    if ((measure & bits::elu) != 0) {
+      const bool history = (measure & bits::elu_history) != 0;
+      const bool median = (measure & bits::elu_median) != 0;
+      if (!failed) {
+        usage.elu_active.record(active, history, median);
+        if (usage.last_task_end >= 0) {
+          const double idle = start > usage.last_task_end ? start - usage.last_task_end : 0;
+          usage.elu_idle.record(idle, history, median);
+          usage.elu_utilization.record(active + idle > 0 ? active / (active + idle) : 0, history, median);
+        }
+      }
+      usage.last_task_end = end;
+    }
+  }
+
+  static MeasurementStatistics statistics_of(const detail::MeasurementHistory& history) noexcept {
+    return {history.count(), history.aggregate(), history.minimum(), history.maximum(), history.average(),
+            history.median()};
   }
 
   void abandon(Task* task) noexcept {
@@ -603,11 +872,15 @@ class Pool {
   std::vector<std::unique_ptr<Node>> nodes_;           // max_size_ nodes for the pool's whole life
   std::vector<const detail::NodeUsage*> usages_;       // their counters, as strategies see them
   std::atomic<std::size_t> active_nodes_{0};           // nodes_[0, active) run a worker
-  std::unique_ptr<detail::AnyStrategy> strategy_;
 
-  std::mutex registry_mutex_;                          // serializes task-function changes
-  std::vector<std::unique_ptr<Registry>> registries_;  // every version, guarded by registry_mutex_
+  std::mutex config_mutex_;                            // serializes task-function and strategy changes
+  std::vector<std::unique_ptr<Registry>> registries_;  // every version, guarded by config_mutex_
   std::atomic<const Registry*> registry_{nullptr};     // the current version
+  std::vector<std::unique_ptr<detail::AnyStrategy>> strategy_store_;  // every strategy made, guarded by config_mutex_
+  std::vector<std::unique_ptr<detail::StrategySet>> strategy_sets_;  // every version, guarded by config_mutex_
+  std::atomic<const detail::StrategySet*> strategies_{nullptr};      // the current version
+  std::atomic<std::uint32_t> measure_{0};              // detail::measure bits of the current version
+  std::atomic<std::uint64_t> strategy_retries_{0};     // retries of the last choice
 
   std::mutex lifecycle_mutex_;
   std::atomic<State> state_{State::stopped};

@@ -15,7 +15,12 @@
 #include <poolify/options.hpp>
 #include <poolify/pool.hpp>
 #include <poolify/statistics.hpp>
+#include <poolify/strategies/fair_share.hpp>
+#include <poolify/strategies/interleaved_weighted_round_robin.hpp>
+#include <poolify/strategies/least_busy.hpp>
+#include <poolify/strategies/least_elu.hpp>
 #include <poolify/strategies/least_used.hpp>
 #include <poolify/strategies/round_robin.hpp>
 #include <poolify/strategies/strategy.hpp>
+#include <poolify/strategies/weighted_round_robin.hpp>
 #include <poolify/task_function.hpp>

@@ -26,12 +26,36 @@ struct TaskStatistics {
   std::uint64_t failed = 0;               ///< Tasks that ran and threw.
 };
 
+/// One measurement of a worker node, in milliseconds (poolifier's `MeasurementStatistics`). A
+/// measurement is taken only while a strategy in use requires it: otherwise its figures stay as
+/// they were (0 for a pool that never measured). The average and the median are over the last 386
+/// samples, and only kept when a strategy requires them.
+struct MeasurementStatistics {
+  std::uint64_t count = 0;  ///< Samples taken.
+  double aggregate = 0;     ///< Sum of the samples.
+  double minimum = 0;       ///< Smallest sample.
+  double maximum = 0;       ///< Largest sample.
+  double average = 0;       ///< Moving average.
+  double median = 0;        ///< Moving median.
+};
+
+/// A worker thread's ELU (poolifier's event loop utilization): per task, the time it ran the task
+/// (active), the time it had nothing to run before it (idle), and active / (active + idle).
+struct EluStatistics {
+  MeasurementStatistics active{};       ///< Time running tasks.
+  MeasurementStatistics idle{};         ///< Time between tasks.
+  MeasurementStatistics utilization{};  ///< Active share, 0..1.
+};
+
 /// One worker node as `Pool::worker_nodes()` reports it.
 struct WorkerNodeInfo {
-  std::size_t id = 0;      ///< Its key in the pool, 0 .. max_size - 1.
-  bool ready = false;      ///< Whether it accepts tasks.
-  bool dynamic = false;    ///< Whether it was added by a dynamic pool beyond its minimum size.
-  TaskStatistics tasks{};  ///< Its task counters.
+  std::size_t id = 0;                  ///< Its key in the pool, 0 .. max_size - 1.
+  bool ready = false;                  ///< Whether it accepts tasks.
+  bool dynamic = false;                ///< Whether it was added by a dynamic pool beyond its minimum size.
+  TaskStatistics tasks{};              ///< Its task counters.
+  MeasurementStatistics run_time{};    ///< Its tasks' run times.
+  MeasurementStatistics wait_time{};   ///< Its tasks' wait times, submission to start.
+  EluStatistics elu{};                 ///< Its worker's ELU.
 };
 
 /// A snapshot of a pool (poolifier's `PoolInfo`). Counters are read without stopping the pool;
@@ -43,7 +67,7 @@ struct PoolInfo {
   std::string worker = "thread";              ///< Always "thread".
   bool started = false;                       ///< Between `start()` and `destroy()`.
   bool ready = false;                         ///< Started, with its minimum of nodes ready.
-  std::uint64_t strategy_retries = 0;         ///< Strategy retries of the last choices.
+  std::uint64_t strategy_retries = 0;         ///< Retries the strategy needed for the last choice.
   WorkerChoiceStrategy default_strategy = WorkerChoiceStrategy::least_used;  ///< The pool's strategy.
   std::size_t min_size = 0;                   ///< Minimum number of nodes.
   std::size_t max_size = 0;                   ///< Maximum number of nodes.

@@ -9,6 +9,7 @@
 #include <concepts>     // std::same_as
 #include <cstddef>      // std::size_t
 #include <functional>   // std::invoke
+#include <initializer_list>  // std::initializer_list
 #include <memory>       // std::shared_ptr, std::make_shared
 #include <optional>     // std::optional
 #include <stop_token>   // std::stop_token
@@ -19,11 +20,26 @@
 
 POOLIFY_NAMESPACE_BEGIN
 
+/// The node keys a task function may run on (poolifier's `workerNodeKeys`): not given (any node),
+/// or a list. An `std::optional<std::vector<std::size_t>>` that can also be written as a braced
+/// list, so that `{.worker_node_keys = {0, 2}}` reads as in poolifier; `{}` means not given, and an
+/// explicitly empty list (`std::vector<std::size_t>{}`) is refused as poolifier refuses `[]`.
+struct WorkerNodeKeys : std::optional<std::vector<std::size_t>> {
+  using std::optional<std::vector<std::size_t>>::optional;
+  WorkerNodeKeys() = default;
+  /// The keys `keys`.
+  WorkerNodeKeys(std::initializer_list<std::size_t> keys)  // NOLINT(google-explicit-constructor): reads as a list
+      : std::optional<std::vector<std::size_t>>(std::vector<std::size_t>(keys)) {}
+};
+
 /// Properties of a named task function (poolifier's `TaskFunctionProperties`).
 struct TaskFunctionProperties {
   int priority = 0;                              ///< -20..19, lower runs first (planned: not yet applied).
-  std::optional<WorkerChoiceStrategy> strategy{};  ///< Per-function strategy (planned: not yet applied).
-  std::vector<std::size_t> worker_node_keys{};   ///< Affinity (planned: not yet applied).
+  /// The strategy that chooses the node for this function's tasks; default: the pool's.
+  std::optional<WorkerChoiceStrategy> strategy{};
+  /// Affinity: only these nodes run this function's tasks (distinct keys below the pool's max
+  /// size; not empty). Default: any node.
+  WorkerNodeKeys worker_node_keys{};
 };
 
 /// What `Pool::list_task_functions_properties()` reports of one task function.

@@ -124,11 +124,12 @@ POOLIFY_NAMESPACE_BEGIN
 enum class WorkerChoiceStrategy {
   round_robin,                      ///< Each node in turn.
   least_used,                       ///< The node with the fewest tasks executing and queued (default).
-  least_busy,                       ///< Not available yet: planned.
-  least_elu,                        ///< Not available yet: planned.
-  fair_share,                       ///< Not available yet: planned.
-  weighted_round_robin,             ///< Not available yet: planned.
-  interleaved_weighted_round_robin  ///< Not available yet: planned.
+  least_busy,                        ///< The node whose tasks waited and ran the least time in total.
+  least_elu,                         ///< The node whose tasks waited least and whose worker was least active.
+  fair_share,                        ///< The node on which one more task would end first.
+  weighted_round_robin,              ///< Each node in turn, for a share of work set by its weight.
+  interleaved_weighted_round_robin,  ///< Weighted round robin with the turns spread over rounds.
+  custom  ///< A user-defined strategy, installed with `Pool::set_worker_choice_strategy<S>()`; not an option value.
 };
 
 /// poolifier's name of a strategy, e.g. "LEAST_USED"; used in messages and `PoolInfo`.
@@ -141,25 +142,40 @@ enum class WorkerChoiceStrategy {
     case WorkerChoiceStrategy::fair_share: return "FAIR_SHARE";
     case WorkerChoiceStrategy::weighted_round_robin: return "WEIGHTED_ROUND_ROBIN";
     case WorkerChoiceStrategy::interleaved_weighted_round_robin: return "INTERLEAVED_WEIGHTED_ROUND_ROBIN";
+    case WorkerChoiceStrategy::custom: return "CUSTOM";
   }
   return "UNKNOWN";
 }
 
-/// What a strategy measures a task by.
+/// What a strategy measures a task by (`fair_share` and the weighted round robins: `elu` uses the
+/// ELU active time instead of the run time).
 enum class Measurement { run_time, wait_time, elu };
+
+/// poolifier's name of a measurement, e.g. "runTime"; used in messages.
+[[nodiscard]] constexpr std::string_view to_string(Measurement measurement) noexcept {
+  switch (measurement) {
+    case Measurement::run_time: return "runTime";
+    case Measurement::wait_time: return "waitTime";
+    case Measurement::elu: return "elu";
+  }
+  return "unknown";
+}
 
 /// Options of one measurement.
 struct MeasurementOptions {
   bool median = false;  ///< Use the median instead of the average where a strategy needs one.
 };
 
-/// Options of the worker-choice strategies (poolifier's `workerChoiceStrategyOptions`).
+/// Options of the worker-choice strategies (poolifier's `workerChoiceStrategyOptions`). They apply
+/// to every strategy of the pool (the default one and the task functions' own).
 struct WorkerChoiceStrategyOptions {
-  std::optional<Measurement> measurement{};          ///< What fair share measures by.
-  MeasurementOptions run_time{};                     ///< Run-time measurement options.
-  MeasurementOptions wait_time{};                    ///< Wait-time measurement options.
-  MeasurementOptions elu{};                          ///< Active/idle measurement options.
-  std::optional<std::vector<double>> weights{};      ///< One weight (ms) per node of the max size.
+  std::optional<Measurement> measurement{};      ///< What task times are estimated by (default: run time).
+  MeasurementOptions run_time{};                 ///< Run-time measurement options.
+  MeasurementOptions wait_time{};                ///< Wait-time measurement options.
+  MeasurementOptions elu{};                      ///< Active/idle measurement options.
+  /// One weight (ms, finite and > 0) per node of the pool's max size, for the weighted round
+  /// robins; default: `detail::default_weight_ms` (1 ms) each.
+  std::optional<std::vector<double>> weights{};
 };
 
 /// Options of the worker nodes' task queues (poolifier's `tasksQueueOptions`).
@@ -206,6 +222,7 @@ POOLIFY_NAMESPACE_END
 #include <concepts>     // std::same_as
 #include <cstddef>      // std::size_t
 #include <functional>   // std::invoke
+#include <initializer_list>  // std::initializer_list
 #include <memory>       // std::shared_ptr, std::make_shared
 #include <optional>     // std::optional
 #include <stop_token>   // std::stop_token
@@ -216,11 +233,26 @@ POOLIFY_NAMESPACE_END
 
 POOLIFY_NAMESPACE_BEGIN
 
+/// The node keys a task function may run on (poolifier's `workerNodeKeys`): not given (any node),
+/// or a list. An `std::optional<std::vector<std::size_t>>` that can also be written as a braced
+/// list, so that `{.worker_node_keys = {0, 2}}` reads as in poolifier; `{}` means not given, and an
+/// explicitly empty list (`std::vector<std::size_t>{}`) is refused as poolifier refuses `[]`.
+struct WorkerNodeKeys : std::optional<std::vector<std::size_t>> {
+  using std::optional<std::vector<std::size_t>>::optional;
+  WorkerNodeKeys() = default;
+  /// The keys `keys`.
+  WorkerNodeKeys(std::initializer_list<std::size_t> keys)  // NOLINT(google-explicit-constructor): reads as a list
+      : std::optional<std::vector<std::size_t>>(std::vector<std::size_t>(keys)) {}
+};
+
 /// Properties of a named task function (poolifier's `TaskFunctionProperties`).
 struct TaskFunctionProperties {
   int priority = 0;                              ///< -20..19, lower runs first (planned: not yet applied).
-  std::optional<WorkerChoiceStrategy> strategy{};  ///< Per-function strategy (planned: not yet applied).
-  std::vector<std::size_t> worker_node_keys{};   ///< Affinity (planned: not yet applied).
+  /// The strategy that chooses the node for this function's tasks; default: the pool's.
+  std::optional<WorkerChoiceStrategy> strategy{};
+  /// Affinity: only these nodes run this function's tasks (distinct keys below the pool's max
+  /// size; not empty). Default: any node.
+  WorkerNodeKeys worker_node_keys{};
 };
 
 /// What `Pool::list_task_functions_properties()` reports of one task function.
@@ -342,7 +374,7 @@ POOLIFY_NAMESPACE_END
 // #include <poolify/version.hpp>
 
 #include <algorithm>  // std::sort, std::adjacent_find
-#include <cmath>      // std::isnan
+#include <cmath>      // std::isnan, std::isfinite
 #include <cstddef>    // std::size_t, std::ptrdiff_t
 #include <limits>     // std::numeric_limits
 #include <string>     // std::string, std::to_string
@@ -363,22 +395,38 @@ inline void check_fixed_pool_size(std::size_t size) {
   if (size == 0) throw_out_of_range("Cannot instantiate a fixed pool with zero worker");
 }
 
-/// Strategies poolify implements so far.
-inline bool is_available(WorkerChoiceStrategy strategy) noexcept {
-  return strategy == WorkerChoiceStrategy::round_robin || strategy == WorkerChoiceStrategy::least_used;
+/// Whether `strategy` names a built-in strategy (`custom` is not an option value).
+inline bool is_built_in(WorkerChoiceStrategy strategy) noexcept {
+  return static_cast<int>(strategy) >= static_cast<int>(WorkerChoiceStrategy::round_robin) &&
+         static_cast<int>(strategy) <= static_cast<int>(WorkerChoiceStrategy::interleaved_weighted_round_robin);
 }
 
 inline void check_strategy(WorkerChoiceStrategy strategy) {
-  if (!is_available(strategy)) {
-    throw_invalid_argument("Invalid worker choice strategy '" + std::string(to_string(strategy)) +
-                           "': not available yet in poolify " POOLIFY_VERSION_STRING
-                           " (available: ROUND_ROBIN, LEAST_USED)");
+  if (!is_built_in(strategy)) {
+    const std::string name = strategy == WorkerChoiceStrategy::custom
+                                 ? std::string(to_string(strategy))
+                                 : std::to_string(static_cast<int>(strategy));
+    throw_invalid_argument("Invalid worker choice strategy '" + name + "'");
   }
 }
 
 inline void check_strategy_options(const WorkerChoiceStrategyOptions& options, std::size_t max_size) {
-  if (options.weights && options.weights->size() != max_size) {
-    throw_invalid_argument("Invalid worker choice strategy options: must have a weight for each worker node");
+  if (options.measurement) {
+    const auto value = static_cast<int>(*options.measurement);
+    if (value < static_cast<int>(Measurement::run_time) || value > static_cast<int>(Measurement::elu)) {
+      throw_invalid_argument("Invalid worker choice strategy options: invalid measurement '" + std::to_string(value) +
+                             "'");
+    }
+  }
+  if (options.weights) {
+    if (options.weights->size() != max_size) {
+      throw_invalid_argument("Invalid worker choice strategy options: must have a weight for each worker node");
+    }
+    for (double weight : *options.weights) {
+      if (!std::isfinite(weight) || weight <= 0) {
+        throw_out_of_range("Invalid worker choice strategy options: weights must be finite and greater than 0");
+      }
+    }
   }
 }
 
@@ -414,8 +462,9 @@ inline void check_task_function_properties(const TaskFunctionProperties& propert
     throw_out_of_range("Property 'priority' must be between -20 and 19");
   }
   if (properties.strategy) check_strategy(*properties.strategy);
-  const std::vector<std::size_t>& keys = properties.worker_node_keys;
-  if (!keys.empty()) {
+  if (properties.worker_node_keys) {
+    const std::vector<std::size_t>& keys = *properties.worker_node_keys;
+    if (keys.empty()) throw_out_of_range("Invalid worker node keys: must not be an empty array");
     std::vector<std::size_t> sorted = keys;
     std::sort(sorted.begin(), sorted.end());
     if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
@@ -435,10 +484,9 @@ inline void check_task_function_properties(const TaskFunctionProperties& propert
                          ". Valid keys are: 0.." + std::to_string(max_size - 1));
     }
   }
-  // Validated as poolifier does, but not applied yet: refuse rather than silently ignore them.
-  if (properties.priority != 0 || properties.strategy || !keys.empty()) {
-    throw_invalid_argument("poolify " POOLIFY_VERSION_STRING
-                           ": task function priority, strategy and worker_node_keys are not supported yet");
+  // Validated as poolifier does, but not applied yet: refuse rather than silently ignore it.
+  if (properties.priority != 0) {
+    throw_invalid_argument("poolify " POOLIFY_VERSION_STRING ": task function priority is not supported yet");
   }
 }
 
@@ -1002,6 +1050,9 @@ class TaskState final : public ResultState<Response> {
 
   [[nodiscard]] const Function& function() const noexcept { return *function_; }
 
+  /// When the task was submitted (ms on the steady clock), or 0 when wait time is not measured.
+  double submitted_ms = 0;
+
   TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
 
  private:
@@ -1032,6 +1083,111 @@ POOLIFY_NAMESPACE_END
 /// @file node_usage.hpp
 /// @brief A worker node's counters, laid out so that writers do not share cache lines.
 
+// #include <poolify/detail/measurement.hpp>
+/// @file measurement.hpp
+/// @brief One measurement of a worker node (run time, wait time, ...): totals and a bounded history.
+
+// #include <poolify/version.hpp>
+
+#include <algorithm>  // std::copy_n, std::nth_element, std::min, std::max
+#include <array>      // std::array
+#include <atomic>     // std::atomic
+#include <chrono>     // std::chrono::steady_clock
+#include <cstddef>    // std::size_t
+#include <cstdint>    // std::uint64_t
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+/// The steady clock in milliseconds, as measurements are kept (poolifier's `performance.now()`).
+inline double now_ms() noexcept {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/// How much history a measurement keeps for its average and median (poolifier's 386 samples).
+inline constexpr std::size_t measurement_history_size = 386;
+
+/// Samples of one measurement, in milliseconds. One thread records (the node's worker); any thread
+/// reads the published figures, each a relaxed atomic: a reader may see a figure one sample older
+/// than another, never a torn one.
+///
+/// The history and its scratch space are inline (no allocation when measuring starts); the moving
+/// average costs O(1) per sample; the median, only when asked for, O(history) per sample.
+class MeasurementHistory {
+ public:
+  /// Records one sample. `history` keeps it for the average (and the median with `median`).
+  void record(double sample, bool history, bool median) noexcept {
+    const std::uint64_t count = count_.load(std::memory_order_relaxed);
+    aggregate_.store(aggregate_.load(std::memory_order_relaxed) + sample, std::memory_order_relaxed);
+    minimum_.store(count == 0 ? sample : std::min(minimum_.load(std::memory_order_relaxed), sample),
+                   std::memory_order_relaxed);
+    maximum_.store(count == 0 ? sample : std::max(maximum_.load(std::memory_order_relaxed), sample),
+                   std::memory_order_relaxed);
+    count_.store(count + 1, std::memory_order_relaxed);
+    if (!history) return;
+    if (size_ == measurement_history_size) window_sum_ -= samples_[next_];
+    samples_[next_] = sample;
+    window_sum_ += sample;
+    next_ = next_ + 1 == measurement_history_size ? 0 : next_ + 1;
+    if (size_ < measurement_history_size) ++size_;
+    // Adding and taking away drifts: sum the window afresh once per lap.
+    if (next_ == 0) {
+      window_sum_ = 0;
+      for (std::size_t index = 0; index < size_; ++index) window_sum_ += samples_[index];
+    }
+    average_.store(window_sum_ / static_cast<double>(size_), std::memory_order_relaxed);
+    if (median) median_.store(compute_median(), std::memory_order_relaxed);
+  }
+
+  /// Forgets every sample.
+  void reset() noexcept {
+    count_.store(0, std::memory_order_relaxed);
+    aggregate_.store(0, std::memory_order_relaxed);
+    minimum_.store(0, std::memory_order_relaxed);
+    maximum_.store(0, std::memory_order_relaxed);
+    average_.store(0, std::memory_order_relaxed);
+    median_.store(0, std::memory_order_relaxed);
+    size_ = 0;
+    next_ = 0;
+    window_sum_ = 0;
+  }
+
+  [[nodiscard]] std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
+  [[nodiscard]] double aggregate() const noexcept { return aggregate_.load(std::memory_order_relaxed); }
+  [[nodiscard]] double minimum() const noexcept { return minimum_.load(std::memory_order_relaxed); }
+  [[nodiscard]] double maximum() const noexcept { return maximum_.load(std::memory_order_relaxed); }
+  [[nodiscard]] double average() const noexcept { return average_.load(std::memory_order_relaxed); }
+  [[nodiscard]] double median() const noexcept { return median_.load(std::memory_order_relaxed); }
+
+ private:
+  double compute_median() noexcept {
+    std::copy_n(samples_.begin(), size_, scratch_.begin());
+    const auto begin = scratch_.begin();
+    const auto middle = begin + static_cast<std::ptrdiff_t>(size_ / 2);
+    const auto end = begin + static_cast<std::ptrdiff_t>(size_);
+    std::nth_element(begin, middle, end);
+    if (size_ % 2 == 1) return *middle;
+    const double upper = *middle;
+    const double lower = *std::max_element(begin, middle);
+    return (lower + upper) / 2;
+  }
+
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<double> aggregate_{0};
+  std::atomic<double> minimum_{0};
+  std::atomic<double> maximum_{0};
+  std::atomic<double> average_{0};
+  std::atomic<double> median_{0};
+  // The recording thread's own.
+  std::size_t size_ = 0;
+  std::size_t next_ = 0;
+  double window_sum_ = 0;
+  std::array<double, measurement_history_size> samples_{};
+  std::array<double, measurement_history_size> scratch_{};
+};
+
+}  // namespace detail
+POOLIFY_NAMESPACE_END
 // #include <poolify/version.hpp>
 
 #include <atomic>   // std::atomic
@@ -1069,6 +1225,16 @@ struct NodeUsage {
   alignas(cache_line) std::atomic<std::uint64_t> completed{0};  // tasks taken off this node and finished
   std::atomic<std::uint64_t> executed{0};                        // ran and returned
   std::atomic<std::uint64_t> failed{0};                          // ran and threw
+
+  // Measurements, in milliseconds, recorded by the node's worker only when a strategy in use needs
+  // them (see Pool::measure_). For a thread, ELU (poolifier's event loop utilization) is active
+  // time, running tasks, against idle time, between the end of one task and the start of the next.
+  alignas(cache_line) MeasurementHistory run_time;  // a task's start to its end
+  MeasurementHistory wait_time;                     // a task's submission to its start
+  MeasurementHistory elu_active;                    // per task: time running it
+  MeasurementHistory elu_idle;                      // per task: time idle before it
+  MeasurementHistory elu_utilization;               // per task: active / (active + idle)
+  double last_task_end = -1;                        // worker only: ms, < 0 before the first measured task
 };
 
 }  // namespace detail
@@ -1245,6 +1411,12 @@ class WorkerNode {
     usage.executed.store(0, std::memory_order_relaxed);
     usage.failed.store(0, std::memory_order_relaxed);
     usage.executing.store(0, std::memory_order_relaxed);
+    usage.run_time.reset();
+    usage.wait_time.reset();
+    usage.elu_active.reset();
+    usage.elu_idle.reset();
+    usage.elu_utilization.reset();
+    usage.last_task_end = -1;
   }
 
   /// Refuses further tasks and hands back the queued ones (without allocating).
@@ -1487,12 +1659,36 @@ struct TaskStatistics {
   std::uint64_t failed = 0;               ///< Tasks that ran and threw.
 };
 
+/// One measurement of a worker node, in milliseconds (poolifier's `MeasurementStatistics`). A
+/// measurement is taken only while a strategy in use requires it: otherwise its figures stay as
+/// they were (0 for a pool that never measured). The average and the median are over the last 386
+/// samples, and only kept when a strategy requires them.
+struct MeasurementStatistics {
+  std::uint64_t count = 0;  ///< Samples taken.
+  double aggregate = 0;     ///< Sum of the samples.
+  double minimum = 0;       ///< Smallest sample.
+  double maximum = 0;       ///< Largest sample.
+  double average = 0;       ///< Moving average.
+  double median = 0;        ///< Moving median.
+};
+
+/// A worker thread's ELU (poolifier's event loop utilization): per task, the time it ran the task
+/// (active), the time it had nothing to run before it (idle), and active / (active + idle).
+struct EluStatistics {
+  MeasurementStatistics active{};       ///< Time running tasks.
+  MeasurementStatistics idle{};         ///< Time between tasks.
+  MeasurementStatistics utilization{};  ///< Active share, 0..1.
+};
+
 /// One worker node as `Pool::worker_nodes()` reports it.
 struct WorkerNodeInfo {
-  std::size_t id = 0;      ///< Its key in the pool, 0 .. max_size - 1.
-  bool ready = false;      ///< Whether it accepts tasks.
-  bool dynamic = false;    ///< Whether it was added by a dynamic pool beyond its minimum size.
-  TaskStatistics tasks{};  ///< Its task counters.
+  std::size_t id = 0;                  ///< Its key in the pool, 0 .. max_size - 1.
+  bool ready = false;                  ///< Whether it accepts tasks.
+  bool dynamic = false;                ///< Whether it was added by a dynamic pool beyond its minimum size.
+  TaskStatistics tasks{};              ///< Its task counters.
+  MeasurementStatistics run_time{};    ///< Its tasks' run times.
+  MeasurementStatistics wait_time{};   ///< Its tasks' wait times, submission to start.
+  EluStatistics elu{};                 ///< Its worker's ELU.
 };
 
 /// A snapshot of a pool (poolifier's `PoolInfo`). Counters are read without stopping the pool;
@@ -1504,7 +1700,7 @@ struct PoolInfo {
   std::string worker = "thread";              ///< Always "thread".
   bool started = false;                       ///< Between `start()` and `destroy()`.
   bool ready = false;                         ///< Started, with its minimum of nodes ready.
-  std::uint64_t strategy_retries = 0;         ///< Strategy retries of the last choices.
+  std::uint64_t strategy_retries = 0;         ///< Retries the strategy needed for the last choice.
   WorkerChoiceStrategy default_strategy = WorkerChoiceStrategy::least_used;  ///< The pool's strategy.
   std::size_t min_size = 0;                   ///< Minimum number of nodes.
   std::size_t max_size = 0;                   ///< Maximum number of nodes.
@@ -1521,26 +1717,93 @@ struct PoolInfo {
 
 POOLIFY_NAMESPACE_END
 
-// #include <poolify/strategies/least_used.hpp>
-/// @file least_used.hpp
-/// @brief The least used strategy: the node with the fewest tasks executing and queued.
+// #include <poolify/strategies/fair_share.hpp>
+/// @file fair_share.hpp
+/// @brief The fair share strategy: the node whose next task would end first.
+
+// #include <poolify/detail/measurement.hpp>
+// #include <poolify/options.hpp>
 
 // #include <poolify/strategies/strategy.hpp>
 /// @file strategy.hpp
-/// @brief The worker-choice strategy concept and the view of the nodes a strategy chooses among.
+/// @brief The worker-choice strategy concept, the view of the nodes a strategy chooses among, and
+/// what a strategy may ask the pool to measure.
 
+// #include <poolify/detail/measurement.hpp>
 // #include <poolify/detail/node_usage.hpp>
+// #include <poolify/options.hpp>
 // #include <poolify/version.hpp>
 
-#include <concepts>  // std::same_as
-#include <cstddef>   // std::size_t
-#include <cstdint>   // std::uint64_t
-#include <memory>    // std::unique_ptr
-#include <optional>  // std::optional
-#include <span>      // std::span
-#include <utility>   // std::move
+#include <atomic>       // std::atomic
+#include <concepts>     // std::same_as
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint64_t
+#include <optional>     // std::optional
+#include <span>         // std::span
+#include <utility>      // std::forward
 
 POOLIFY_NAMESPACE_BEGIN
+
+/// Which figures of one measurement a strategy reads (poolifier's `MeasurementStatisticsRequirements`).
+struct MeasurementRequirements {
+  bool aggregate = false;  ///< The total (and minimum, maximum): needs a clock read per task.
+  bool average = false;    ///< The moving average over the history.
+  bool median = false;     ///< The moving median over the history (costs a partial sort per task).
+
+  /// Whether the measurement must be taken at all.
+  [[nodiscard]] constexpr bool any() const noexcept { return aggregate || average || median; }
+  /// Both requirements at once.
+  [[nodiscard]] constexpr MeasurementRequirements operator|(const MeasurementRequirements& other) const noexcept {
+    return {aggregate || other.aggregate, average || other.average, median || other.median};
+  }
+  /// As poolifier does with the `median` option: where the average is required, the median is
+  /// required instead.
+  [[nodiscard]] constexpr MeasurementRequirements with_median(bool median_wanted) const noexcept {
+    if (!median_wanted || !average) return *this;
+    return {aggregate, false, true};
+  }
+  constexpr bool operator==(const MeasurementRequirements&) const noexcept = default;
+};
+
+/// What a strategy needs the pool to measure (poolifier's `TaskStatisticsRequirements`). The pool
+/// takes only the measurements that the strategies in use require: with none, it reads no clock.
+struct TaskStatisticsRequirements {
+  MeasurementRequirements run_time{};   ///< A task's start to its end.
+  MeasurementRequirements wait_time{};  ///< A task's submission to its start.
+  MeasurementRequirements elu{};        ///< Active (running tasks) against idle time of a worker.
+
+  /// Both requirements at once.
+  [[nodiscard]] constexpr TaskStatisticsRequirements operator|(const TaskStatisticsRequirements& other) const noexcept {
+    return {run_time | other.run_time, wait_time | other.wait_time, elu | other.elu};
+  }
+  /// Whether anything must be measured.
+  [[nodiscard]] constexpr bool any() const noexcept { return run_time.any() || wait_time.any() || elu.any(); }
+  constexpr bool operator==(const TaskStatisticsRequirements&) const noexcept = default;
+};
+
+/// One measurement of one node, in milliseconds, as a strategy reads it. Each figure is read on its
+/// own, without a lock; it may be a moment old. Figures the pool does not measure stay 0.
+class MeasurementView {
+ public:
+  explicit MeasurementView(const detail::MeasurementHistory& history) noexcept : history_(&history) {}
+  /// Samples recorded.
+  [[nodiscard]] std::uint64_t count() const noexcept { return history_->count(); }
+  /// Sum of all samples.
+  [[nodiscard]] double aggregate() const noexcept { return history_->aggregate(); }
+  /// Smallest sample.
+  [[nodiscard]] double minimum() const noexcept { return history_->minimum(); }
+  /// Largest sample.
+  [[nodiscard]] double maximum() const noexcept { return history_->maximum(); }
+  /// Average of the last samples (kept when a strategy requires the average or the median).
+  [[nodiscard]] double average() const noexcept { return history_->average(); }
+  /// Median of the last samples (kept when a strategy requires it).
+  [[nodiscard]] double median() const noexcept { return history_->median(); }
+  /// The median when `median`, else the average: what the `median` option chooses.
+  [[nodiscard]] double typical(bool median) const noexcept { return median ? this->median() : average(); }
+
+ private:
+  const detail::MeasurementHistory* history_;
+};
 
 /// A read-only view of one worker node's load, as a strategy sees it. Reading it takes no lock;
 /// values may be a moment old.
@@ -1560,34 +1823,64 @@ class WorkerNodeView {
   [[nodiscard]] std::uint64_t executed() const noexcept { return usage_->executed.load(std::memory_order_relaxed); }
   /// Tasks the node ran and that threw.
   [[nodiscard]] std::uint64_t failed() const noexcept { return usage_->failed.load(std::memory_order_relaxed); }
+  /// Run time of its tasks (measured when required).
+  [[nodiscard]] MeasurementView run_time() const noexcept { return MeasurementView(usage_->run_time); }
+  /// Wait time of its tasks, submission to start (measured when required).
+  [[nodiscard]] MeasurementView wait_time() const noexcept { return MeasurementView(usage_->wait_time); }
+  /// ELU active time: per task, the time the worker ran it (measured when required).
+  [[nodiscard]] MeasurementView elu_active() const noexcept { return MeasurementView(usage_->elu_active); }
+  /// ELU idle time: per task, the time the worker had nothing to run before it.
+  [[nodiscard]] MeasurementView elu_idle() const noexcept { return MeasurementView(usage_->elu_idle); }
+  /// ELU utilization: per task, active / (active + idle), between 0 and 1.
+  [[nodiscard]] MeasurementView elu_utilization() const noexcept { return MeasurementView(usage_->elu_utilization); }
 
  private:
   const detail::NodeUsage* usage_;
 };
 
-/// The worker nodes of a pool, indexed by node key, as a strategy sees them.
+/// The worker nodes of a pool, indexed by node key, as a strategy sees them for one choice. A task
+/// function with `worker_node_keys` restricts the choice: only `eligible` nodes may be chosen.
 class WorkerNodesView {
  public:
-  explicit WorkerNodesView(std::span<const detail::NodeUsage* const> nodes) noexcept : nodes_(nodes) {}
+  /// The nodes `nodes`, all of them eligible when ready; with `affinity`, only the keys whose
+  /// entry is non-zero (`affinity` has at least `nodes.size()` entries).
+  explicit WorkerNodesView(std::span<const detail::NodeUsage* const> nodes,
+                           const unsigned char* affinity = nullptr) noexcept
+      : nodes_(nodes), affinity_(affinity) {}
   /// How many nodes there are.
   [[nodiscard]] std::size_t size() const noexcept { return nodes_.size(); }
   /// The node with key `key` (< size()).
   [[nodiscard]] WorkerNodeView operator[](std::size_t key) const noexcept { return WorkerNodeView(*nodes_[key]); }
+  /// Whether the node `key` (< size()) may run the task: it is ready and in the task function's
+  /// affinity set, if it has one. Strategies choose only eligible nodes.
+  [[nodiscard]] bool eligible(std::size_t key) const noexcept {
+    return (affinity_ == nullptr || affinity_[key] != 0) && nodes_[key]->ready.load(std::memory_order_relaxed);
+  }
 
  private:
   std::span<const detail::NodeUsage* const> nodes_;
+  const unsigned char* affinity_;
 };
 
-/// A worker-choice strategy: `choose(nodes)` returns the key of a ready node, or nothing when it
-/// cannot choose now (the pool then retries, as poolifier does). It is called from every thread
-/// that submits, at once, so it must be thread-safe; it should read the nodes and write only its
-/// own cursor.
+/// A worker-choice strategy: `choose(nodes)` returns the key of an eligible node
+/// (`nodes.eligible(key)`), or nothing when it cannot choose now (the pool then retries, as
+/// poolifier does, and fails the `execute` after its retries). It is called from every thread that
+/// submits, at once, so it must be thread-safe; it should read the nodes and write only its own
+/// state.
+///
+/// A strategy may also have `TaskStatisticsRequirements requirements() const`, saying what the pool
+/// must measure for it; without one it gets no measurements (and costs no clock read).
 ///
 /// @code{.cpp}
-/// struct Always0 {
-///   std::optional<std::size_t> choose(const poolify::WorkerNodesView&) { return 0; }
+/// struct FirstEligible {
+///   std::optional<std::size_t> choose(const poolify::WorkerNodesView& nodes) {
+///     for (std::size_t key = 0; key < nodes.size(); ++key) {
+///       if (nodes.eligible(key)) return key;
+///     }
+///     return std::nullopt;
+///   }
 /// };
-/// static_assert(poolify::WorkerChoiceStrategyType<Always0>);
+/// static_assert(poolify::WorkerChoiceStrategyType<FirstEligible>);
 /// @endcode
 template <class S>
 concept WorkerChoiceStrategyType = requires(S& strategy, const WorkerNodesView& nodes) {
@@ -1596,11 +1889,35 @@ concept WorkerChoiceStrategyType = requires(S& strategy, const WorkerNodesView& 
 
 namespace detail {
 
+template <class S>
+concept HasRequirements = requires(const S& strategy) {
+  { strategy.requirements() } -> std::same_as<TaskStatisticsRequirements>;
+};
+
+/// Fails the build, naming what is missing, for a type that is not a worker-choice strategy.
+template <class S>
+constexpr void check_strategy_type() noexcept {
+  static_assert(requires(S& strategy, const WorkerNodesView& nodes) { strategy.choose(nodes); },
+                "poolify: a worker-choice strategy needs a member function "
+                "`std::optional<std::size_t> choose(const poolify::WorkerNodesView&)`");
+  if constexpr (requires(S& strategy, const WorkerNodesView& nodes) { strategy.choose(nodes); }) {
+    static_assert(
+        requires(S& strategy, const WorkerNodesView& nodes) {
+          { strategy.choose(nodes) } -> std::same_as<std::optional<std::size_t>>;
+        },
+        "poolify: a worker-choice strategy's choose(nodes) must return std::optional<std::size_t>");
+  }
+  static_assert(!requires(const S& strategy) { strategy.requirements(); } || HasRequirements<S>,
+                "poolify: a worker-choice strategy's requirements() must be const and return "
+                "poolify::TaskStatisticsRequirements");
+}
+
 /// A strategy held by a pool, whatever its type.
 class AnyStrategy {
  public:
   virtual ~AnyStrategy() = default;
   virtual std::optional<std::size_t> choose(const WorkerNodesView& nodes) = 0;
+  [[nodiscard]] virtual TaskStatisticsRequirements requirements() const noexcept = 0;
 };
 
 template <WorkerChoiceStrategyType S>
@@ -1609,16 +1926,426 @@ class StrategyModel final : public AnyStrategy {
   template <class... Args>
   explicit StrategyModel(Args&&... args) : strategy_(std::forward<Args>(args)...) {}
   std::optional<std::size_t> choose(const WorkerNodesView& nodes) override { return strategy_.choose(nodes); }
+  [[nodiscard]] TaskStatisticsRequirements requirements() const noexcept override {
+    if constexpr (HasRequirements<S>) {
+      return strategy_.requirements();
+    } else {
+      return {};
+    }
+  }
 
  private:
   S strategy_;
 };
 
+/// Where a strategy that compares nodes starts its scan: one node further on each call, so that
+/// ties are not always won by node 0 and a burst on an idle pool spreads over every node. Racing
+/// callers may start at the same node, which costs less than a read-modify-write on one line.
+class RotatingStart {
+ public:
+  [[nodiscard]] std::size_t next(std::size_t size) noexcept {
+    std::size_t start = start_.load(std::memory_order_relaxed);
+    if (start >= size) start = 0;
+    start_.store(start + 1, std::memory_order_relaxed);
+    return start;
+  }
+
+ private:
+  std::atomic<std::size_t> start_{0};
+};
+
+/// Chooses the eligible node of the smallest `cost(node)`, scanning from a rotating start (strict
+/// less-than: the first of equal nodes from there wins). Nothing when no node is eligible.
+template <class Cost>
+std::optional<std::size_t> choose_min(const WorkerNodesView& nodes, RotatingStart& start_at, Cost&& cost) {
+  const std::size_t size = nodes.size();
+  if (size == 0) return std::nullopt;
+  const std::size_t start = start_at.next(size);
+  std::optional<std::size_t> best;
+  double best_cost = 0;
+  for (std::size_t offset = 0; offset < size; ++offset) {
+    std::size_t key = start + offset;
+    if (key >= size) key -= size;
+    if (!nodes.eligible(key)) continue;
+    const double node_cost = cost(key);
+    if (!best || node_cost < best_cost) {
+      best = key;
+      best_cost = node_cost;
+    }
+  }
+  return best;
+}
+
+/// What one more task is expected to cost a node, in ms: its typical wait time plus its typical
+/// run time (or ELU active time, with `measurement = elu`); "typical" is the median with the
+/// measurement's `median` option, else the average. As poolifier's strategies estimate it.
+inline double estimated_task_time(const WorkerNodeView& node, const WorkerChoiceStrategyOptions& options) noexcept {
+  const double wait = node.wait_time().typical(options.wait_time.median);
+  if (options.measurement == Measurement::elu) return wait + node.elu_active().typical(options.elu.median);
+  return wait + node.run_time().typical(options.run_time.median);
+}
+
+/// The requirements of a strategy estimating task times as `estimated_task_time` does.
+inline TaskStatisticsRequirements estimated_task_time_requirements(const WorkerChoiceStrategyOptions& options) noexcept {
+  TaskStatisticsRequirements requirements;
+  const MeasurementRequirements averaged{.aggregate = true, .average = true, .median = false};
+  requirements.wait_time = averaged.with_median(options.wait_time.median);
+  if (options.measurement == Measurement::elu) {
+    requirements.elu = averaged.with_median(options.elu.median);
+  } else {
+    requirements.run_time = averaged.with_median(options.run_time.median);
+  }
+  return requirements;
+}
+
 }  // namespace detail
 POOLIFY_NAMESPACE_END
 // #include <poolify/version.hpp>
 
-#include <atomic>    // std::atomic
+#include <algorithm>  // std::max
+#include <atomic>     // std::atomic
+#include <cstddef>    // std::size_t
+#include <memory>     // std::unique_ptr, std::make_unique
+#include <optional>   // std::optional
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// Chooses the eligible node on which one more task would end first (poolifier's FAIR_SHARE,
+/// modelled after fair queueing): each node has a virtual end time, when the tasks given to it are
+/// expected to be done; a task given to node k would end at max(now, end[k]) + its expected time on
+/// k (typical wait time plus typical run time, or ELU active time with `measurement = elu`;
+/// "typical" is the median with the `median` option, else the average).
+///
+/// Corrections of poolifier's algorithm: the chosen node's virtual end time moves forward when the
+/// task is dispatched to it (poolifier moves it only when a task completes, so a burst submitted at
+/// once piles up on one node); ties go to each node in turn, not always to node 0. poolifier also
+/// measures ELU whatever `measurement` says; this strategy requires ELU only with
+/// `measurement = elu`.
+///
+/// The clock is a parameter so that the strategy can be tested on a snapshot, without timing.
+class FairShareStrategy {
+ public:
+  using Clock = double (*)() noexcept;  ///< Milliseconds on a steady clock.
+
+  /// A fair share strategy for pools of up to `max_size` nodes.
+  explicit FairShareStrategy(const WorkerChoiceStrategyOptions& options = {}, std::size_t max_size = 0,
+                             Clock clock = &detail::now_ms)
+      : options_(options),
+        size_(max_size),
+        virtual_end_(std::make_unique<std::atomic<double>[]>(max_size)),
+        clock_(clock) {}
+
+  /// The eligible node whose next task would end first, or nothing when no node is eligible.
+  /// Concurrent submitters update the virtual end times without a lock: two racing choices may both
+  /// count only one of their tasks, which the next choices absorb.
+  std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
+    const double now = clock_();
+    const auto end_if_chosen = [&](std::size_t key) {
+      const double start = key < size_ ? std::max(now, virtual_end_[key].load(std::memory_order_relaxed)) : now;
+      return start + detail::estimated_task_time(nodes[key], options_);
+    };
+    const std::optional<std::size_t> key = detail::choose_min(nodes, start_, end_if_chosen);
+    if (key && *key < size_) virtual_end_[*key].store(end_if_chosen(*key), std::memory_order_relaxed);
+    return key;
+  }
+
+  /// Wait time and run time (or ELU), aggregates and averages (or medians).
+  [[nodiscard]] TaskStatisticsRequirements requirements() const noexcept {
+    return detail::estimated_task_time_requirements(options_);
+  }
+
+  /// The virtual end time of node `key`, in ms on the strategy's clock (0 before its first task).
+  [[nodiscard]] double virtual_end(std::size_t key) const noexcept {
+    return key < size_ ? virtual_end_[key].load(std::memory_order_relaxed) : 0;
+  }
+
+ private:
+  WorkerChoiceStrategyOptions options_;
+  std::size_t size_;
+  std::unique_ptr<std::atomic<double>[]> virtual_end_;
+  Clock clock_;
+  detail::RotatingStart start_;
+};
+static_assert(WorkerChoiceStrategyType<FairShareStrategy>);
+
+POOLIFY_NAMESPACE_END
+
+// #include <poolify/strategies/interleaved_weighted_round_robin.hpp>
+/// @file interleaved_weighted_round_robin.hpp
+/// @brief The interleaved weighted round robin strategy: weighted turns, spread over rounds.
+
+// #include <poolify/detail/spinlock.hpp>
+// #include <poolify/options.hpp>
+// #include <poolify/strategies/strategy.hpp>
+
+// #include <poolify/strategies/weighted_round_robin.hpp>
+/// @file weighted_round_robin.hpp
+/// @brief The weighted round robin strategy: each node in turn, for a share of time set by its weight.
+
+// #include <poolify/detail/spinlock.hpp>
+// #include <poolify/options.hpp>
+// #include <poolify/strategies/strategy.hpp>
+// #include <poolify/version.hpp>
+
+#include <cstddef>   // std::size_t
+#include <mutex>     // std::lock_guard
+#include <optional>  // std::optional
+#include <vector>    // std::vector
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+/// The weight (ms) of every node when `WorkerChoiceStrategyOptions::weights` is not given.
+///
+/// poolifier derives its default from the CPU clock (about 500 ms at 2 GHz), sized for worker
+/// processes and long tasks. poolify's nodes are threads of one process, all on the same CPUs, so
+/// their weights are equal whatever the rule; what the value sets is how much expected work a
+/// node receives before the next one's turn. 1 ms keeps a burst of short tasks spread over the
+/// nodes, where 500 ms would send hundreds of thousands of them to one node.
+inline constexpr double default_weight_ms = 1.0;
+
+/// The weights of `options`, or the default one for each of `max_size` nodes.
+inline std::vector<double> weights_of(const WorkerChoiceStrategyOptions& options, std::size_t max_size) {
+  if (options.weights) return *options.weights;
+  return std::vector<double>(max_size, default_weight_ms);
+}
+
+/// What one pick adds to a node's share: its expected task time, or, before anything was measured
+/// on it, a whole `slice` (so that a fresh pool goes round robin instead of piling up on node 0).
+inline double pick_cost(const WorkerNodeView& node, const WorkerChoiceStrategyOptions& options, double slice) noexcept {
+  const double cost = estimated_task_time(node, options);
+  return cost > 0 ? cost : slice;
+}
+
+}  // namespace detail
+
+/// Chooses each node in turn, staying on a node while the expected time of the tasks given to it
+/// in this turn is below its weight (poolifier's WEIGHTED_ROUND_ROBIN; weights in ms, one per node
+/// of the pool's max size, `detail::default_weight_ms` each by default). The expected time of a
+/// task is the node's typical wait time plus its typical run time (medians with the `median`
+/// options, else averages).
+///
+/// Unlike poolifier, a node on which nothing was measured yet counts each pick as its whole
+/// weight, so a fresh pool goes round robin instead of sending every task to node 0 until one
+/// finishes; and a node that is not eligible is passed over within the same choice.
+class WeightedRoundRobinStrategy {
+ public:
+  /// A weighted round robin strategy for pools of up to `max_size` nodes.
+  explicit WeightedRoundRobinStrategy(const WorkerChoiceStrategyOptions& options = {}, std::size_t max_size = 0)
+      : options_(options), weights_(detail::weights_of(options, max_size)) {}
+
+  /// The node whose turn it is, or nothing when no node is eligible.
+  std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
+    const std::size_t size = nodes.size();
+    if (size == 0) return std::nullopt;
+    std::lock_guard lock(lock_);
+    if (current_ >= size) advance(size);
+    if (share_ >= weight(current_)) advance(size);
+    for (std::size_t tried = 0; !nodes.eligible(current_); ++tried) {
+      if (tried + 1 >= size) return std::nullopt;
+      advance(size);
+    }
+    share_ += detail::pick_cost(nodes[current_], options_, weight(current_));
+    return current_;
+  }
+
+  /// Wait time and run time (or ELU with `measurement = elu`), aggregates and averages (or medians).
+  [[nodiscard]] TaskStatisticsRequirements requirements() const noexcept {
+    return detail::estimated_task_time_requirements(options_);
+  }
+
+ private:
+  [[nodiscard]] double weight(std::size_t key) const noexcept {
+    return key < weights_.size() ? weights_[key] : detail::default_weight_ms;
+  }
+  void advance(std::size_t size) noexcept {
+    current_ = current_ + 1 >= size ? 0 : current_ + 1;
+    share_ = 0;
+  }
+
+  WorkerChoiceStrategyOptions options_;
+  std::vector<double> weights_;
+  detail::Spinlock lock_;
+  std::size_t current_ = 0;  // guarded by lock_
+  double share_ = 0;         // guarded by lock_: expected time given to current_ in this turn
+};
+static_assert(WorkerChoiceStrategyType<WeightedRoundRobinStrategy>);
+
+POOLIFY_NAMESPACE_END
+// #include <poolify/version.hpp>
+
+#include <algorithm>  // std::sort, std::unique
+#include <cstddef>    // std::size_t
+#include <mutex>      // std::lock_guard
+#include <optional>   // std::optional
+#include <vector>     // std::vector
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// Weighted round robin whose turns are interleaved (poolifier's INTERLEAVED_WEIGHTED_ROUND_ROBIN,
+/// after Wikipedia's "interleaved weighted round robin"): the distinct weights, sorted, define
+/// rounds; in round r, each node whose weight reaches the r-th weight in turn receives tasks worth
+/// the difference between the r-th and the previous weight (expected task times, as in
+/// `WeightedRoundRobinStrategy`). Over a whole cycle each node receives its weight's worth, in
+/// slices instead of in one block.
+///
+/// Corrections of poolifier's algorithm: a node's slice in a round is the step between two
+/// weights, not its whole weight (with the whole weight, the heavy node's turn comes in one block
+/// and the rounds interleave nothing), and each round scans the nodes from the first (poolifier
+/// resumes the next round from the node where the previous one ended). Before anything is
+/// measured on a node, a pick counts as its whole slice, so a fresh pool does not pile up on node
+/// 0. A choice that finds no eligible node in a whole cycle returns nothing (the pool retries).
+class InterleavedWeightedRoundRobinStrategy {
+ public:
+  /// An interleaved weighted round robin strategy for pools of up to `max_size` nodes.
+  explicit InterleavedWeightedRoundRobinStrategy(const WorkerChoiceStrategyOptions& options = {},
+                                                 std::size_t max_size = 0)
+      : options_(options), weights_(detail::weights_of(options, max_size)), rounds_(weights_) {
+    std::sort(rounds_.begin(), rounds_.end());
+    rounds_.erase(std::unique(rounds_.begin(), rounds_.end()), rounds_.end());
+    if (rounds_.empty()) rounds_.push_back(detail::default_weight_ms);
+  }
+
+  /// The next node in the interleaved order, or nothing when no node is eligible.
+  std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
+    const std::size_t size = nodes.size();
+    if (size == 0) return std::nullopt;
+    std::lock_guard lock(lock_);
+    if (current_ >= size) next_node(size);
+    // Every (round, node) position once, and the one we are at twice (its slice may be used up).
+    const std::size_t positions = rounds_.size() * size + 1;
+    for (std::size_t step = 0; step < positions; ++step) {
+      const double slice = rounds_[round_] - (round_ == 0 ? 0.0 : rounds_[round_ - 1]);
+      if (nodes.eligible(current_) && weight(current_) >= rounds_[round_] && share_ < slice) {
+        share_ += detail::pick_cost(nodes[current_], options_, slice);
+        return current_;
+      }
+      next_node(size);
+    }
+    return std::nullopt;
+  }
+
+  /// Wait time and run time (or ELU with `measurement = elu`), aggregates and averages (or medians).
+  [[nodiscard]] TaskStatisticsRequirements requirements() const noexcept {
+    return detail::estimated_task_time_requirements(options_);
+  }
+
+ private:
+  [[nodiscard]] double weight(std::size_t key) const noexcept {
+    return key < weights_.size() ? weights_[key] : detail::default_weight_ms;
+  }
+  void next_node(std::size_t size) noexcept {
+    share_ = 0;
+    if (current_ + 1 < size) {
+      ++current_;
+      return;
+    }
+    current_ = 0;
+    round_ = round_ + 1 == rounds_.size() ? 0 : round_ + 1;
+  }
+
+  WorkerChoiceStrategyOptions options_;
+  std::vector<double> weights_;
+  std::vector<double> rounds_;  // distinct weights, ascending
+  detail::Spinlock lock_;
+  std::size_t round_ = 0;       // guarded by lock_
+  std::size_t current_ = 0;     // guarded by lock_
+  double share_ = 0;            // guarded by lock_: expected time given to current_ in this round
+};
+static_assert(WorkerChoiceStrategyType<InterleavedWeightedRoundRobinStrategy>);
+
+POOLIFY_NAMESPACE_END
+
+// #include <poolify/strategies/least_busy.hpp>
+/// @file least_busy.hpp
+/// @brief The least busy strategy: the node that has spent the least time on its tasks.
+
+// #include <poolify/strategies/strategy.hpp>
+// #include <poolify/version.hpp>
+
+#include <cstddef>   // std::size_t
+#include <optional>  // std::optional
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// Chooses the eligible node whose tasks have, in total, waited and run the least time so far
+/// (poolifier's LEAST_BUSY: the smallest wait-time aggregate plus run-time aggregate). Requires both
+/// aggregates, so the pool reads the clock around each task.
+///
+/// Unlike poolifier, ties (a fresh pool, where every total is 0) go to each node in turn, not
+/// always to node 0, so a burst submitted before any task has finished is spread.
+class LeastBusyStrategy {
+ public:
+  /// The eligible node of the smallest total, or nothing when no node is eligible.
+  std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
+    return detail::choose_min(nodes, start_, [&nodes](std::size_t key) {
+      const WorkerNodeView node = nodes[key];
+      return node.wait_time().aggregate() + node.run_time().aggregate();
+    });
+  }
+
+  /// The run-time and wait-time aggregates.
+  [[nodiscard]] TaskStatisticsRequirements requirements() const noexcept {
+    return {.run_time = {.aggregate = true}, .wait_time = {.aggregate = true}, .elu = {}};
+  }
+
+ private:
+  detail::RotatingStart start_;
+};
+static_assert(WorkerChoiceStrategyType<LeastBusyStrategy>);
+
+POOLIFY_NAMESPACE_END
+
+// #include <poolify/strategies/least_elu.hpp>
+/// @file least_elu.hpp
+/// @brief The least ELU strategy: the node whose worker has been active the least.
+
+// #include <poolify/strategies/strategy.hpp>
+// #include <poolify/version.hpp>
+
+#include <cstddef>   // std::size_t
+#include <optional>  // std::optional
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// Chooses the eligible node of the smallest wait-time aggregate plus ELU active aggregate
+/// (poolifier's LEAST_ELU).
+///
+/// ELU, poolifier's event loop utilization, is for a worker thread its active time against its idle
+/// time: active while it runs a task, idle from the end of one task to the start of the next
+/// (spinning, yielding or asleep). Per task the pool records the active time (the task's run time),
+/// the idle time before it, and their ratio active / (active + idle).
+///
+/// Unlike poolifier, ties go to each node in turn, not always to node 0.
+class LeastEluStrategy {
+ public:
+  /// The eligible node of the smallest total, or nothing when no node is eligible.
+  std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
+    return detail::choose_min(nodes, start_, [&nodes](std::size_t key) {
+      const WorkerNodeView node = nodes[key];
+      return node.wait_time().aggregate() + node.elu_active().aggregate();
+    });
+  }
+
+  /// The wait-time and ELU aggregates.
+  [[nodiscard]] TaskStatisticsRequirements requirements() const noexcept {
+    return {.run_time = {}, .wait_time = {.aggregate = true}, .elu = {.aggregate = true}};
+  }
+
+ private:
+  detail::RotatingStart start_;
+};
+static_assert(WorkerChoiceStrategyType<LeastEluStrategy>);
+
+POOLIFY_NAMESPACE_END
+
+// #include <poolify/strategies/least_used.hpp>
+/// @file least_used.hpp
+/// @brief The least used strategy: the node with the fewest tasks executing and queued.
+
+// #include <poolify/strategies/strategy.hpp>
+// #include <poolify/version.hpp>
+
 #include <cstddef>   // std::size_t
 #include <cstdint>   // std::uint64_t
 #include <limits>    // std::numeric_limits
@@ -1636,20 +2363,18 @@ POOLIFY_NAMESPACE_BEGIN
 /// node with nothing to do ends the scan at once.
 class LeastUsedStrategy {
  public:
-  /// The least loaded ready node, or nothing when no node is ready.
+  /// The least loaded eligible node, or nothing when no node is eligible.
   std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
     const std::size_t size = nodes.size();
     if (size == 0) return std::nullopt;
-    std::size_t start = start_.load(std::memory_order_relaxed);
-    if (start >= size) start = 0;
-    start_.store(start + 1, std::memory_order_relaxed);
+    const std::size_t start = start_.next(size);
     std::optional<std::size_t> best;
     std::uint64_t best_cost = std::numeric_limits<std::uint64_t>::max();
     for (std::size_t offset = 0; offset < size; ++offset) {
       std::size_t key = start + offset;
       if (key >= size) key -= size;
+      if (!nodes.eligible(key)) continue;
       const WorkerNodeView node = nodes[key];
-      if (!node.ready()) continue;
       // Twice the load, plus one when the worker sleeps: a sleeper loses ties (a wake-up costs
       // microseconds) but never a comparison with a busy node, whose task may run for long.
       const std::uint64_t load = node.executing() + node.queued();
@@ -1664,7 +2389,7 @@ class LeastUsedStrategy {
   }
 
  private:
-  std::atomic<std::size_t> start_{0};
+  detail::RotatingStart start_;
 };
 static_assert(WorkerChoiceStrategyType<LeastUsedStrategy>);
 
@@ -1689,7 +2414,7 @@ POOLIFY_NAMESPACE_BEGIN
 /// same node twice, which costs less than making them contend on one cache line.
 class RoundRobinStrategy {
  public:
-  /// The next ready node after the last one chosen, or nothing when no node is ready.
+  /// The next eligible node after the last one chosen, or nothing when no node is eligible.
   std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
     const std::size_t size = nodes.size();
     if (size == 0) return std::nullopt;
@@ -1697,7 +2422,7 @@ class RoundRobinStrategy {
     for (std::size_t tried = 0; tried < size; ++tried) {
       if (key >= size) key = 0;
       const std::size_t chosen = key++;
-      if (nodes[chosen].ready()) {
+      if (nodes.eligible(chosen)) {
         next_.store(key, std::memory_order_relaxed);
         return chosen;
       }
@@ -1713,10 +2438,12 @@ static_assert(WorkerChoiceStrategyType<RoundRobinStrategy>);
 
 POOLIFY_NAMESPACE_END
 // #include <poolify/strategies/strategy.hpp>
+// #include <poolify/strategies/weighted_round_robin.hpp>
 // #include <poolify/task_function.hpp>
 // #include <poolify/version.hpp>
 
 #include <algorithm>    // std::rotate
+#include <array>        // std::array
 #include <atomic>       // std::atomic
 #include <chrono>       // std::chrono::steady_clock
 #include <cstddef>      // std::size_t
@@ -1748,7 +2475,50 @@ struct TaskFunctionEntry {
   std::string name;
   TaskFunction<Data, Response> function;
   TaskFunctionProperties properties;
+  std::vector<unsigned char> affinity;  // one flag per node key when worker_node_keys is given, else empty
 };
+
+/// The number of built-in strategies (`WorkerChoiceStrategy` values before `custom`).
+inline constexpr std::size_t built_in_strategy_count =
+    static_cast<std::size_t>(WorkerChoiceStrategy::interleaved_weighted_round_robin) + 1;
+
+/// One immutable version of a pool's strategies: the default one, the built-in ones in use (the
+/// default and the task functions' own), their options and what they need measured.
+struct StrategySet {
+  WorkerChoiceStrategy default_kind = WorkerChoiceStrategy::least_used;
+  WorkerChoiceStrategyOptions options{};
+  AnyStrategy* default_strategy = nullptr;
+  std::array<AnyStrategy*, built_in_strategy_count> by_kind{};  // null for the kinds not in use
+  TaskStatisticsRequirements requirements{};
+};
+
+/// What the workers measure, as bits of one word they read per task (0: no clock read at all).
+namespace measure {
+inline constexpr std::uint32_t run_time = 1;
+inline constexpr std::uint32_t run_time_history = 2;
+inline constexpr std::uint32_t run_time_median = 4;
+inline constexpr std::uint32_t wait_time = 8;
+inline constexpr std::uint32_t wait_time_history = 16;
+inline constexpr std::uint32_t wait_time_median = 32;
+inline constexpr std::uint32_t elu = 64;
+inline constexpr std::uint32_t elu_history = 128;
+inline constexpr std::uint32_t elu_median = 256;
+
+inline std::uint32_t bits_of(const MeasurementRequirements& requirements, std::uint32_t any, std::uint32_t history,
+                             std::uint32_t median) noexcept {
+  std::uint32_t bits = 0;
+  if (requirements.any()) bits |= any;
+  if (requirements.average || requirements.median) bits |= history;
+  if (requirements.median) bits |= median;
+  return bits;
+}
+
+inline std::uint32_t bits_of(const TaskStatisticsRequirements& requirements) noexcept {
+  return bits_of(requirements.run_time, run_time, run_time_history, run_time_median) |
+         bits_of(requirements.wait_time, wait_time, wait_time_history, wait_time_median) |
+         bits_of(requirements.elu, elu, elu_history, elu_median);
+}
+}  // namespace measure
 
 /// One immutable version of a pool's task functions; `entries[0]` is the default.
 template <class Data, class Response>
@@ -1879,8 +2649,8 @@ class Pool {
                          TaskFunctionProperties properties = {}) {
     detail::check_task_function_name(name);
     detail::check_task_function_properties(properties, max_size_);
-    auto entry = std::make_shared<const Entry>(Entry{std::move(name), std::move(function), std::move(properties)});
-    std::lock_guard lock(registry_mutex_);
+    auto entry = make_entry(std::move(name), std::move(function), std::move(properties));
+    std::lock_guard lock(config_mutex_);
     auto next = std::make_unique<Registry>(*registry_.load(std::memory_order_relaxed));
     bool replaced = false;
     for (auto& existing : next->entries) {
@@ -1890,6 +2660,7 @@ class Pool {
       }
     }
     if (!replaced) next->entries.push_back(std::move(entry));
+    republish_strategies(*next);  // before the function can be found: its strategy exists first
     publish_registry(std::move(next));
     return true;
   }
@@ -1897,7 +2668,7 @@ class Pool {
   /// Removes the task function `name`; false when there is none. The default one cannot be removed.
   bool remove_task_function(std::string_view name) {
     if (name == "default") detail::throw_invalid_argument("Cannot remove a task function with the default reserved name");
-    std::lock_guard lock(registry_mutex_);
+    std::lock_guard lock(config_mutex_);
     const Registry& current = *registry_.load(std::memory_order_relaxed);
     for (std::size_t index = 0; index < current.entries.size(); ++index) {
       if (current.entries[index]->name != name) continue;
@@ -1905,6 +2676,7 @@ class Pool {
       auto next = std::make_unique<Registry>(current);
       next->entries.erase(next->entries.begin() + static_cast<std::ptrdiff_t>(index));
       publish_registry(std::move(next));
+      republish_strategies(*registry_.load(std::memory_order_relaxed));  // its strategy may no longer be in use
       return true;
     }
     return false;
@@ -1920,7 +2692,7 @@ class Pool {
     if (name == "default") {
       detail::throw_invalid_argument("Cannot set the default task function reserved name as the default task function");
     }
-    std::lock_guard lock(registry_mutex_);
+    std::lock_guard lock(config_mutex_);
     const Registry& current = *registry_.load(std::memory_order_relaxed);
     for (std::size_t index = 0; index < current.entries.size(); ++index) {
       if (current.entries[index]->name != name) continue;
@@ -1942,6 +2714,79 @@ class Pool {
     return list;
   }
 
+  // ---------------------------------------------------------------- strategies
+
+  /// Makes `strategy` the pool's default strategy, under load if need be; with `options`, also
+  /// sets the strategy options as `set_worker_choice_strategy_options` does. Usage statistics are
+  /// kept. Throws `std::invalid_argument` "Invalid worker choice strategy '<s>'" (for `custom`: use
+  /// `set_worker_choice_strategy<S>()`), or as `set_worker_choice_strategy_options`; a refused call
+  /// changes nothing.
+  void set_worker_choice_strategy(WorkerChoiceStrategy strategy,
+                                  const std::optional<WorkerChoiceStrategyOptions>& options = std::nullopt) {
+    detail::check_strategy(strategy);
+    std::lock_guard lock(config_mutex_);
+    const detail::StrategySet& current = *strategies_.load(std::memory_order_relaxed);
+    WorkerChoiceStrategyOptions next = current.options;
+    if (options) {
+      next = merged(current.options, *options);
+      detail::check_strategy_options(next, max_size_);
+    }
+    publish_strategies(strategy, next, nullptr, *registry_.load(std::memory_order_relaxed), !options.has_value());
+  }
+
+  /// Sets the options of every strategy of the pool (the default one and the task functions'
+  /// own), under load if need be, as poolifier's shallow merge: `measurement` and `weights` are
+  /// changed when given and kept when not; the `median` flags are replaced. The strategies start
+  /// afresh (a weighted round robin's turn, fair share's virtual end times); usage statistics are
+  /// kept. Throws `std::invalid_argument` "Invalid worker choice strategy options: must have a
+  /// weight for each worker node" or "...: invalid measurement '<m>'", `std::out_of_range` for a
+  /// weight that is not finite and greater than 0; a refused call changes nothing.
+  void set_worker_choice_strategy_options(const WorkerChoiceStrategyOptions& options) {
+    std::lock_guard lock(config_mutex_);
+    const detail::StrategySet& current = *strategies_.load(std::memory_order_relaxed);
+    const WorkerChoiceStrategyOptions next = merged(current.options, options);
+    detail::check_strategy_options(next, max_size_);
+    detail::AnyStrategy* custom =
+        current.default_kind == WorkerChoiceStrategy::custom ? current.default_strategy : nullptr;
+    publish_strategies(current.default_kind, next, custom, *registry_.load(std::memory_order_relaxed), false);
+  }
+
+  /// Installs a user-defined strategy of type `S`, made from `args`, as the pool's default strategy
+  /// (`info().default_strategy` then says `custom`). `S` must satisfy `WorkerChoiceStrategyType`:
+  /// a type that does not fails the build with a message naming what is missing. Task functions
+  /// with a built-in `strategy` of their own keep it.
+  ///
+  /// @code{.cpp}
+  /// pool.set_worker_choice_strategy<MyStrategy>(constructor, arguments);
+  /// @endcode
+  template <class S, class... Args>
+  void set_worker_choice_strategy(Args&&... args) {
+    detail::check_strategy_type<S>();
+    if constexpr (WorkerChoiceStrategyType<S>) {
+      auto strategy = std::make_unique<detail::StrategyModel<S>>(std::forward<Args>(args)...);
+      std::lock_guard lock(config_mutex_);
+      strategy_store_.push_back(std::move(strategy));
+      const detail::StrategySet& current = *strategies_.load(std::memory_order_relaxed);
+      publish_strategies(WorkerChoiceStrategy::custom, current.options, strategy_store_.back().get(),
+                         *registry_.load(std::memory_order_relaxed), true);
+    }
+  }
+
+  /// The pool's default strategy now (`custom` for a user-defined one).
+  [[nodiscard]] WorkerChoiceStrategy worker_choice_strategy() const noexcept {
+    return strategies_.load(std::memory_order_acquire)->default_kind;
+  }
+
+  /// The strategy options now.
+  [[nodiscard]] WorkerChoiceStrategyOptions worker_choice_strategy_options() const {
+    return strategies_.load(std::memory_order_acquire)->options;
+  }
+
+  /// What the strategies in use need measured: the pool takes exactly these measurements.
+  [[nodiscard]] TaskStatisticsRequirements task_statistics_requirements() const noexcept {
+    return strategies_.load(std::memory_order_acquire)->requirements;
+  }
+
   // ---------------------------------------------------------------- statistics
 
   /// A snapshot of the pool (see `PoolInfo`).
@@ -1952,7 +2797,8 @@ class Pool {
     const State state = state_.load(std::memory_order_acquire);
     info.started = state != State::stopped;
     info.ready = ready_.load(std::memory_order_acquire);
-    info.default_strategy = options_.worker_choice_strategy;
+    info.default_strategy = strategies_.load(std::memory_order_acquire)->default_kind;
+    info.strategy_retries = strategy_retries_.load(std::memory_order_relaxed);
     info.min_size = min_size_;
     info.max_size = max_size_;
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
@@ -1993,13 +2839,24 @@ class Pool {
       node.tasks.queued = usage.queued.load(std::memory_order_acquire);
       node.tasks.max_queued = usage.max_queued.load(std::memory_order_acquire);
       node.tasks.failed = usage.failed.load(std::memory_order_acquire);
+      node.run_time = statistics_of(usage.run_time);
+      node.wait_time = statistics_of(usage.wait_time);
+      node.elu.active = statistics_of(usage.elu_active);
+      node.elu.idle = statistics_of(usage.elu_idle);
+      node.elu.utilization = statistics_of(usage.elu_utilization);
       list.push_back(node);
     }
     return list;
   }
 
-  /// The options the pool was made with.
-  [[nodiscard]] const PoolOptions& options() const noexcept { return options_; }
+  /// The pool's options: those it was made with, with the strategy and strategy options of now.
+  [[nodiscard]] PoolOptions options() const {
+    PoolOptions options = options_;
+    const detail::StrategySet& strategies = *strategies_.load(std::memory_order_acquire);
+    options.worker_choice_strategy = strategies.default_kind;
+    options.worker_choice_strategy_options = strategies.options;
+    return options;
+  }
 
  protected:
   using Entry = detail::TaskFunctionEntry<Data, Response>;
@@ -2012,7 +2869,11 @@ class Pool {
     detail::check_pool_options(options_, max_size_);
     registries_.push_back(make_registry(std::move(functions)));
     registry_.store(registries_.back().get(), std::memory_order_release);
-    strategy_ = make_strategy(options_.worker_choice_strategy);
+    {
+      std::lock_guard lock(config_mutex_);
+      publish_strategies(options_.worker_choice_strategy, options_.worker_choice_strategy_options, nullptr,
+                         *registries_.back(), false);
+    }
     nodes_.reserve(max_size_);
     usages_.reserve(max_size_);
     for (std::size_t key = 0; key < max_size_; ++key) {
@@ -2049,10 +2910,19 @@ class Pool {
           detail::throw_invalid_argument("Cannot add a task function with a duplicated name '" + named.name + "'");
         }
       }
-      registry->entries.push_back(std::make_shared<const Entry>(
-          Entry{std::move(named.name), std::move(named.function), std::move(named.properties)}));
+      registry->entries.push_back(make_entry(std::move(named.name), std::move(named.function), std::move(named.properties)));
     }
     return registry;
+  }
+
+  std::shared_ptr<const Entry> make_entry(std::string name, TaskFunction<Data, Response> function,
+                                         TaskFunctionProperties properties) const {
+    Entry entry{std::move(name), std::move(function), std::move(properties), {}};
+    if (entry.properties.worker_node_keys) {
+      entry.affinity.assign(max_size_, 0);
+      for (std::size_t key : *entry.properties.worker_node_keys) entry.affinity[key] = 1;
+    }
+    return std::make_shared<const Entry>(std::move(entry));
   }
 
   void publish_registry(std::unique_ptr<Registry> next) {
@@ -2083,29 +2953,109 @@ class Pool {
 
   // ---- strategies
 
-  static std::unique_ptr<detail::AnyStrategy> make_strategy(WorkerChoiceStrategy strategy) {
+  std::unique_ptr<detail::AnyStrategy> make_strategy(WorkerChoiceStrategy strategy,
+                                                     const WorkerChoiceStrategyOptions& options) const {
+    using WCS = WorkerChoiceStrategy;
     switch (strategy) {
-      case WorkerChoiceStrategy::round_robin:
-        return std::make_unique<detail::StrategyModel<RoundRobinStrategy>>();
-      case WorkerChoiceStrategy::least_used:
-        return std::make_unique<detail::StrategyModel<LeastUsedStrategy>>();
-      default:
-        detail::check_strategy(strategy);  // throws for the ones not available yet
-        return nullptr;
+      case WCS::round_robin: return std::make_unique<detail::StrategyModel<RoundRobinStrategy>>();
+      case WCS::least_used: return std::make_unique<detail::StrategyModel<LeastUsedStrategy>>();
+      case WCS::least_busy: return std::make_unique<detail::StrategyModel<LeastBusyStrategy>>();
+      case WCS::least_elu: return std::make_unique<detail::StrategyModel<LeastEluStrategy>>();
+      case WCS::fair_share: return std::make_unique<detail::StrategyModel<FairShareStrategy>>(options, max_size_);
+      case WCS::weighted_round_robin:
+        return std::make_unique<detail::StrategyModel<WeightedRoundRobinStrategy>>(options, max_size_);
+      case WCS::interleaved_weighted_round_robin:
+        return std::make_unique<detail::StrategyModel<InterleavedWeightedRoundRobinStrategy>>(options, max_size_);
+      case WCS::custom: break;
     }
+    detail::check_strategy(strategy);  // throws
+    return nullptr;
   }
 
-  std::size_t choose_node() {
+  static WorkerChoiceStrategyOptions merged(const WorkerChoiceStrategyOptions& current,
+                                            const WorkerChoiceStrategyOptions& changes) {
+    WorkerChoiceStrategyOptions next = changes;
+    if (!next.measurement) next.measurement = current.measurement;
+    if (!next.weights) next.weights = current.weights;
+    return next;
+  }
+
+  /// Under config_mutex_: publishes a new strategy set with `kind` as the default (`custom` with
+  /// the strategy `custom`), a built-in strategy for every kind `registry`'s task functions use,
+  /// and the measurements they all need. With `reuse`, strategies of the current set are kept
+  /// (their options have not changed); otherwise each is made afresh with `options`. Older sets and
+  /// strategies stay alive until the pool dies: a submitter may still be using them.
+  void publish_strategies(WorkerChoiceStrategy kind, const WorkerChoiceStrategyOptions& options,
+                          detail::AnyStrategy* custom, const Registry& registry, bool reuse) {
+    const detail::StrategySet* current = strategies_.load(std::memory_order_relaxed);
+    auto next = std::make_unique<detail::StrategySet>();
+    next->default_kind = kind;
+    next->options = options;
+    const auto use = [&](WorkerChoiceStrategy used) {
+      const auto index = static_cast<std::size_t>(used);
+      if (next->by_kind[index] != nullptr) return;
+      detail::AnyStrategy* strategy = reuse && current != nullptr ? current->by_kind[index] : nullptr;
+      if (strategy == nullptr) {
+        strategy_store_.push_back(make_strategy(used, options));
+        strategy = strategy_store_.back().get();
+      }
+      next->by_kind[index] = strategy;
+    };
+    if (kind != WorkerChoiceStrategy::custom) use(kind);
+    for (const auto& entry : registry.entries) {
+      if (entry->properties.strategy) use(*entry->properties.strategy);
+    }
+    next->default_strategy = kind == WorkerChoiceStrategy::custom ? custom : next->by_kind[static_cast<std::size_t>(kind)];
+    if (kind == WorkerChoiceStrategy::custom) next->requirements = custom->requirements();
+    for (const detail::AnyStrategy* strategy : next->by_kind) {
+      if (strategy != nullptr) next->requirements = next->requirements | strategy->requirements();
+    }
+    strategy_sets_.push_back(std::move(next));
+    const detail::StrategySet* published = strategy_sets_.back().get();
+    measure_.store(detail::measure::bits_of(published->requirements), std::memory_order_relaxed);
+    strategies_.store(published, std::memory_order_release);
+  }
+
+  /// Under config_mutex_: the current default strategy and options, for the task functions of
+  /// `registry`.
+  void republish_strategies(const Registry& registry) {
+    const detail::StrategySet& current = *strategies_.load(std::memory_order_relaxed);
+    detail::AnyStrategy* custom =
+        current.default_kind == WorkerChoiceStrategy::custom ? current.default_strategy : nullptr;
+    publish_strategies(current.default_kind, current.options, custom, registry, true);
+  }
+
+  std::size_t choose_node(const Entry& entry) {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     // destroy() finished between our state check and here: say so, not "no node chosen".
     if (active == 0) detail::throw_pool_error("Cannot execute a task on not started pool");
-    const WorkerNodesView view(std::span<const detail::NodeUsage* const>(usages_.data(), active));
+    const detail::StrategySet& strategies = *strategies_.load(std::memory_order_acquire);
+    detail::AnyStrategy* strategy = strategies.default_strategy;
+    WorkerChoiceStrategy kind = strategies.default_kind;
+    if (entry.properties.strategy) {
+      if (detail::AnyStrategy* own = strategies.by_kind[static_cast<std::size_t>(*entry.properties.strategy)]) {
+        strategy = own;
+        kind = *entry.properties.strategy;
+      }
+    }
+    const WorkerNodesView view(std::span<const detail::NodeUsage* const>(usages_.data(), active),
+                               entry.affinity.empty() ? nullptr : entry.affinity.data());
     const std::size_t retries = 2 * max_size_;  // as poolifier: max size + number of weights
     for (std::size_t attempt = 0; attempt <= retries; ++attempt) {
-      const std::optional<std::size_t> key = strategy_->choose(view);
-      if (key && *key < active && view[*key].ready()) return *key;
+      // One node to choose from: as poolifier, that node, without asking the strategy.
+      const std::optional<std::size_t> key =
+          entry.properties.worker_node_keys && entry.properties.worker_node_keys->size() == 1
+              ? std::optional<std::size_t>(entry.properties.worker_node_keys->front())
+              : strategy->choose(view);
+      if (key && *key < active && view.eligible(*key)) {
+        if (strategy_retries_.load(std::memory_order_relaxed) != attempt) {
+          strategy_retries_.store(attempt, std::memory_order_relaxed);
+        }
+        return *key;
+      }
     }
-    throw std::runtime_error("Worker node key chosen by " + std::string(to_string(options_.worker_choice_strategy)) +
+    strategy_retries_.store(retries, std::memory_order_relaxed);
+    throw std::runtime_error("Worker node key chosen by " + std::string(to_string(kind)) +
                              " is null or undefined after " + std::to_string(retries) + " retries (max: " +
                              std::to_string(retries) + ")");
   }
@@ -2134,7 +3084,9 @@ class Pool {
       if (stop != nullptr && stop->stop_possible()) {
         task->extras().on_user_stop.emplace(*stop, detail::CancelOnStop<Response>{task});
       }
-      if (!nodes_[choose_node()]->push(task)) {
+      const std::size_t key = choose_node(entry);
+      task->submitted_ms = (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
+      if (!nodes_[key]->push(task)) {
         detail::throw_pool_error("Cannot execute a task on destroying pool");
       }
     } catch (...) {
@@ -2204,6 +3156,8 @@ class Pool {
       return;
     }
     usage.executing.store(1, std::memory_order_relaxed);
+    const std::uint32_t measure = measure_.load(std::memory_order_relaxed);
+    const double start = measure != 0 ? detail::now_ms() : 0;
     std::stop_token token;
     if (detail::StopExtras<Response>* extras = task->extras_if_any(); extras != nullptr && extras->source) {
       token = extras->source->get_token();
@@ -2212,12 +3166,48 @@ class Pool {
     task->run(std::move(token));
     node.forward_destroy.reset();
     task->discard_inputs();
-    // Counters first, so that a caller woken by the future reads them up to date.
+    if (measure != 0) record_measurements(usage, measure, task->submitted_ms, start, task->has_error());
+    // Counters and measurements first, so that a caller woken by the future reads them up to date.
     std::atomic<std::uint64_t>& outcome = task->has_error() ? usage.failed : usage.executed;
     detail::bump(outcome, std::memory_order_release);
     usage.executing.store(0, std::memory_order_release);
     detail::bump(usage.completed, std::memory_order_release);
     task->publish(true);
+  }
+
+  /// Records what `measure` asks for of a task that started at `start` (ms). As poolifier, a task
+  /// that threw counts for its wait time only.
+  static void record_measurements(detail::NodeUsage& usage, std::uint32_t measure, double submitted, double start,
+                                  bool failed) noexcept {
+    namespace bits = detail::measure;
+    if ((measure & bits::wait_time) != 0 && submitted > 0) {
+      usage.wait_time.record(start - submitted, (measure & bits::wait_time_history) != 0,
+                             (measure & bits::wait_time_median) != 0);
+    }
+    if ((measure & (bits::run_time | bits::elu)) == 0) return;
+    const double end = detail::now_ms();
+    const double active = end - start;
+    if (!failed && (measure & bits::run_time) != 0) {
+      usage.run_time.record(active, (measure & bits::run_time_history) != 0, (measure & bits::run_time_median) != 0);
+    }
+    if ((measure & bits::elu) != 0) {
+      const bool history = (measure & bits::elu_history) != 0;
+      const bool median = (measure & bits::elu_median) != 0;
+      if (!failed) {
+        usage.elu_active.record(active, history, median);
+        if (usage.last_task_end >= 0) {
+          const double idle = start > usage.last_task_end ? start - usage.last_task_end : 0;
+          usage.elu_idle.record(idle, history, median);
+          usage.elu_utilization.record(active + idle > 0 ? active / (active + idle) : 0, history, median);
+        }
+      }
+      usage.last_task_end = end;
+    }
+  }
+
+  static MeasurementStatistics statistics_of(const detail::MeasurementHistory& history) noexcept {
+    return {history.count(), history.aggregate(), history.minimum(), history.maximum(), history.average(),
+            history.median()};
   }
 
   void abandon(Task* task) noexcept {
@@ -2303,11 +3293,15 @@ class Pool {
   std::vector<std::unique_ptr<Node>> nodes_;           // max_size_ nodes for the pool's whole life
   std::vector<const detail::NodeUsage*> usages_;       // their counters, as strategies see them
   std::atomic<std::size_t> active_nodes_{0};           // nodes_[0, active) run a worker
-  std::unique_ptr<detail::AnyStrategy> strategy_;
 
-  std::mutex registry_mutex_;                          // serializes task-function changes
-  std::vector<std::unique_ptr<Registry>> registries_;  // every version, guarded by registry_mutex_
+  std::mutex config_mutex_;                            // serializes task-function and strategy changes
+  std::vector<std::unique_ptr<Registry>> registries_;  // every version, guarded by config_mutex_
   std::atomic<const Registry*> registry_{nullptr};     // the current version
+  std::vector<std::unique_ptr<detail::AnyStrategy>> strategy_store_;  // every strategy made, guarded by config_mutex_
+  std::vector<std::unique_ptr<detail::StrategySet>> strategy_sets_;  // every version, guarded by config_mutex_
+  std::atomic<const detail::StrategySet*> strategies_{nullptr};      // the current version
+  std::atomic<std::uint32_t> measure_{0};              // detail::measure bits of the current version
+  std::atomic<std::uint64_t> strategy_retries_{0};     // retries of the last choice
 
   std::mutex lifecycle_mutex_;
   std::atomic<State> state_{State::stopped};
@@ -2364,7 +3358,12 @@ POOLIFY_NAMESPACE_END
 // #include <poolify/options.hpp>
 // #include <poolify/pool.hpp>
 // #include <poolify/statistics.hpp>
+// #include <poolify/strategies/fair_share.hpp>
+// #include <poolify/strategies/interleaved_weighted_round_robin.hpp>
+// #include <poolify/strategies/least_busy.hpp>
+// #include <poolify/strategies/least_elu.hpp>
 // #include <poolify/strategies/least_used.hpp>
 // #include <poolify/strategies/round_robin.hpp>
 // #include <poolify/strategies/strategy.hpp>
+// #include <poolify/strategies/weighted_round_robin.hpp>
 // #include <poolify/task_function.hpp>

@@ -2,6 +2,7 @@
 /// @brief A worker node's counters, laid out so that writers do not share cache lines.
 #pragma once
 
+#include <poolify/detail/measurement.hpp>
 #include <poolify/version.hpp>
 
 #include <atomic>   // std::atomic
@@ -39,6 +40,16 @@ struct NodeUsage {
   alignas(cache_line) std::atomic<std::uint64_t> completed{0};  // tasks taken off this node and finished
   std::atomic<std::uint64_t> executed{0};                        // ran and returned
   std::atomic<std::uint64_t> failed{0};                          // ran and threw
+
+  // Measurements, in milliseconds, recorded by the node's worker only when a strategy in use needs
+  // them (see Pool::measure_). For a thread, ELU (poolifier's event loop utilization) is active
+  // time, running tasks, against idle time, between the end of one task and the start of the next.
+  alignas(cache_line) MeasurementHistory run_time;  // a task's start to its end
+  MeasurementHistory wait_time;                     // a task's submission to its start
+  MeasurementHistory elu_active;                    // per task: time running it
+  MeasurementHistory elu_idle;                      // per task: time idle before it
+  MeasurementHistory elu_utilization;               // per task: active / (active + idle)
+  double last_task_end = -1;                        // worker only: ms, < 0 before the first measured task
 };
 
 }  // namespace detail

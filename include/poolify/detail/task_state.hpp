@@ -255,6 +255,9 @@ class TaskState final : public ResultState<Response> {
 
   [[nodiscard]] const Function& function() const noexcept { return *function_; }
 
+  /// When the task was submitted (ms on the steady clock), or 0 when wait time is not measured.
+  double submitted_ms = 0;
+
   TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
 
  private:

@@ -8,7 +8,7 @@
 #include <poolify/version.hpp>
 
 #include <algorithm>  // std::sort, std::adjacent_find
-#include <cmath>      // std::isnan
+#include <cmath>      // std::isnan, std::isfinite
 #include <cstddef>    // std::size_t, std::ptrdiff_t
 #include <limits>     // std::numeric_limits
 #include <string>     // std::string, std::to_string
@@ -29,22 +29,38 @@ inline void check_fixed_pool_size(std::size_t size) {
   if (size == 0) throw_out_of_range("Cannot instantiate a fixed pool with zero worker");
 }
 
-/// Strategies poolify implements so far.
-inline bool is_available(WorkerChoiceStrategy strategy) noexcept {
-  return strategy == WorkerChoiceStrategy::round_robin || strategy == WorkerChoiceStrategy::least_used;
+/// Whether `strategy` names a built-in strategy (`custom` is not an option value).
+inline bool is_built_in(WorkerChoiceStrategy strategy) noexcept {
+  return static_cast<int>(strategy) >= static_cast<int>(WorkerChoiceStrategy::round_robin) &&
+         static_cast<int>(strategy) <= static_cast<int>(WorkerChoiceStrategy::interleaved_weighted_round_robin);
 }
 
 inline void check_strategy(WorkerChoiceStrategy strategy) {
-  if (!is_available(strategy)) {
-    throw_invalid_argument("Invalid worker choice strategy '" + std::string(to_string(strategy)) +
-                           "': not available yet in poolify " POOLIFY_VERSION_STRING
-                           " (available: ROUND_ROBIN, LEAST_USED)");
+  if (!is_built_in(strategy)) {
+    const std::string name = strategy == WorkerChoiceStrategy::custom
+                                 ? std::string(to_string(strategy))
+                                 : std::to_string(static_cast<int>(strategy));
+    throw_invalid_argument("Invalid worker choice strategy '" + name + "'");
   }
 }
 
 inline void check_strategy_options(const WorkerChoiceStrategyOptions& options, std::size_t max_size) {
-  if (options.weights && options.weights->size() != max_size) {
-    throw_invalid_argument("Invalid worker choice strategy options: must have a weight for each worker node");
+  if (options.measurement) {
+    const auto value = static_cast<int>(*options.measurement);
+    if (value < static_cast<int>(Measurement::run_time) || value > static_cast<int>(Measurement::elu)) {
+      throw_invalid_argument("Invalid worker choice strategy options: invalid measurement '" + std::to_string(value) +
+                             "'");
+    }
+  }
+  if (options.weights) {
+    if (options.weights->size() != max_size) {
+      throw_invalid_argument("Invalid worker choice strategy options: must have a weight for each worker node");
+    }
+    for (double weight : *options.weights) {
+      if (!std::isfinite(weight) || weight <= 0) {
+        throw_out_of_range("Invalid worker choice strategy options: weights must be finite and greater than 0");
+      }
+    }
   }
 }
 
@@ -80,8 +96,9 @@ inline void check_task_function_properties(const TaskFunctionProperties& propert
     throw_out_of_range("Property 'priority' must be between -20 and 19");
   }
   if (properties.strategy) check_strategy(*properties.strategy);
-  const std::vector<std::size_t>& keys = properties.worker_node_keys;
-  if (!keys.empty()) {
+  if (properties.worker_node_keys) {
+    const std::vector<std::size_t>& keys = *properties.worker_node_keys;
+    if (keys.empty()) throw_out_of_range("Invalid worker node keys: must not be an empty array");
     std::vector<std::size_t> sorted = keys;
     std::sort(sorted.begin(), sorted.end());
     if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
@@ -101,10 +118,9 @@ inline void check_task_function_properties(const TaskFunctionProperties& propert
                          ". Valid keys are: 0.." + std::to_string(max_size - 1));
     }
   }
-  // Validated as poolifier does, but not applied yet: refuse rather than silently ignore them.
-  if (properties.priority != 0 || properties.strategy || !keys.empty()) {
-    throw_invalid_argument("poolify " POOLIFY_VERSION_STRING
-                           ": task function priority, strategy and worker_node_keys are not supported yet");
+  // Validated as poolifier does, but not applied yet: refuse rather than silently ignore it.
+  if (properties.priority != 0) {
+    throw_invalid_argument("poolify " POOLIFY_VERSION_STRING ": task function priority is not supported yet");
   }
 }
 

@@ -84,6 +84,12 @@ class WorkerNode {
     usage.executed.store(0, std::memory_order_relaxed);
     usage.failed.store(0, std::memory_order_relaxed);
     usage.executing.store(0, std::memory_order_relaxed);
+    usage.run_time.reset();
+    usage.wait_time.reset();
+    usage.elu_active.reset();
+    usage.elu_idle.reset();
+    usage.elu_utilization.reset();
+    usage.last_task_end = -1;
   }
 
   /// Refuses further tasks and hands back the queued ones (without allocating).

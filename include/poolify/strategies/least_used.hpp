@@ -5,7 +5,6 @@
 #include <poolify/strategies/strategy.hpp>
 #include <poolify/version.hpp>
 
-#include <atomic>    // std::atomic
 #include <cstddef>   // std::size_t
 #include <cstdint>   // std::uint64_t
 #include <limits>    // std::numeric_limits
@@ -23,20 +22,18 @@ POOLIFY_NAMESPACE_BEGIN
 /// node with nothing to do ends the scan at once.
 class LeastUsedStrategy {
  public:
-  /// The least loaded ready node, or nothing when no node is ready.
+  /// The least loaded eligible node, or nothing when no node is eligible.
   std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
     const std::size_t size = nodes.size();
     if (size == 0) return std::nullopt;
-    std::size_t start = start_.load(std::memory_order_relaxed);
-    if (start >= size) start = 0;
-    start_.store(start + 1, std::memory_order_relaxed);
+    const std::size_t start = start_.next(size);
     std::optional<std::size_t> best;
     std::uint64_t best_cost = std::numeric_limits<std::uint64_t>::max();
     for (std::size_t offset = 0; offset < size; ++offset) {
       std::size_t key = start + offset;
       if (key >= size) key -= size;
+      if (!nodes.eligible(key)) continue;
       const WorkerNodeView node = nodes[key];
-      if (!node.ready()) continue;
       // Twice the load, plus one when the worker sleeps: a sleeper loses ties (a wake-up costs
       // microseconds) but never a comparison with a busy node, whose task may run for long.
       const std::uint64_t load = node.executing() + node.queued();
@@ -51,7 +48,7 @@ class LeastUsedStrategy {
   }
 
  private:
-  std::atomic<std::size_t> start_{0};
+  detail::RotatingStart start_;
 };
 static_assert(WorkerChoiceStrategyType<LeastUsedStrategy>);
 

@@ -17,7 +17,7 @@ POOLIFY_NAMESPACE_BEGIN
 /// same node twice, which costs less than making them contend on one cache line.
 class RoundRobinStrategy {
  public:
-  /// The next ready node after the last one chosen, or nothing when no node is ready.
+  /// The next eligible node after the last one chosen, or nothing when no node is eligible.
   std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
     const std::size_t size = nodes.size();
     if (size == 0) return std::nullopt;
@@ -25,7 +25,7 @@ class RoundRobinStrategy {
     for (std::size_t tried = 0; tried < size; ++tried) {
       if (key >= size) key = 0;
       const std::size_t chosen = key++;
-      if (nodes[chosen].ready()) {
+      if (nodes.eligible(chosen)) {
         next_.store(key, std::memory_order_relaxed);
         return chosen;
       }

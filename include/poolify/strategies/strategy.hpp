@@ -1,19 +1,83 @@
 /// @file strategy.hpp
-/// @brief The worker-choice strategy concept and the view of the nodes a strategy chooses among.
+/// @brief The worker-choice strategy concept, the view of the nodes a strategy chooses among, and
+/// what a strategy may ask the pool to measure.
 #pragma once
 
+#include <poolify/detail/measurement.hpp>
 #include <poolify/detail/node_usage.hpp>
+#include <poolify/options.hpp>
 #include <poolify/version.hpp>
 
-#include <concepts>  // std::same_as
-#include <cstddef>   // std::size_t
-#include <cstdint>   // std::uint64_t
-#include <memory>    // std::unique_ptr
-#include <optional>  // std::optional
-#include <span>      // std::span
-#include <utility>   // std::move
+#include <atomic>       // std::atomic
+#include <concepts>     // std::same_as
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint64_t
+#include <optional>     // std::optional
+#include <span>         // std::span
+#include <utility>      // std::forward
 
 POOLIFY_NAMESPACE_BEGIN
+
+/// Which figures of one measurement a strategy reads (poolifier's `MeasurementStatisticsRequirements`).
+struct MeasurementRequirements {
+  bool aggregate = false;  ///< The total (and minimum, maximum): needs a clock read per task.
+  bool average = false;    ///< The moving average over the history.
+  bool median = false;     ///< The moving median over the history (costs a partial sort per task).
+
+  /// Whether the measurement must be taken at all.
+  [[nodiscard]] constexpr bool any() const noexcept { return aggregate || average || median; }
+  /// Both requirements at once.
+  [[nodiscard]] constexpr MeasurementRequirements operator|(const MeasurementRequirements& other) const noexcept {
+    return {aggregate || other.aggregate, average || other.average, median || other.median};
+  }
+  /// As poolifier does with the `median` option: where the average is required, the median is
+  /// required instead.
+  [[nodiscard]] constexpr MeasurementRequirements with_median(bool median_wanted) const noexcept {
+    if (!median_wanted || !average) return *this;
+    return {aggregate, false, true};
+  }
+  constexpr bool operator==(const MeasurementRequirements&) const noexcept = default;
+};
+
+/// What a strategy needs the pool to measure (poolifier's `TaskStatisticsRequirements`). The pool
+/// takes only the measurements that the strategies in use require: with none, it reads no clock.
+struct TaskStatisticsRequirements {
+  MeasurementRequirements run_time{};   ///< A task's start to its end.
+  MeasurementRequirements wait_time{};  ///< A task's submission to its start.
+  MeasurementRequirements elu{};        ///< Active (running tasks) against idle time of a worker.
+
+  /// Both requirements at once.
+  [[nodiscard]] constexpr TaskStatisticsRequirements operator|(const TaskStatisticsRequirements& other) const noexcept {
+    return {run_time | other.run_time, wait_time | other.wait_time, elu | other.elu};
+  }
+  /// Whether anything must be measured.
+  [[nodiscard]] constexpr bool any() const noexcept { return run_time.any() || wait_time.any() || elu.any(); }
+  constexpr bool operator==(const TaskStatisticsRequirements&) const noexcept = default;
+};
+
+/// One measurement of one node, in milliseconds, as a strategy reads it. Each figure is read on its
+/// own, without a lock; it may be a moment old. Figures the pool does not measure stay 0.
+class MeasurementView {
+ public:
+  explicit MeasurementView(const detail::MeasurementHistory& history) noexcept : history_(&history) {}
+  /// Samples recorded.
+  [[nodiscard]] std::uint64_t count() const noexcept { return history_->count(); }
+  /// Sum of all samples.
+  [[nodiscard]] double aggregate() const noexcept { return history_->aggregate(); }
+  /// Smallest sample.
+  [[nodiscard]] double minimum() const noexcept { return history_->minimum(); }
+  /// Largest sample.
+  [[nodiscard]] double maximum() const noexcept { return history_->maximum(); }
+  /// Average of the last samples (kept when a strategy requires the average or the median).
+  [[nodiscard]] double average() const noexcept { return history_->average(); }
+  /// Median of the last samples (kept when a strategy requires it).
+  [[nodiscard]] double median() const noexcept { return history_->median(); }
+  /// The median when `median`, else the average: what the `median` option chooses.
+  [[nodiscard]] double typical(bool median) const noexcept { return median ? this->median() : average(); }
+
+ private:
+  const detail::MeasurementHistory* history_;
+};
 
 /// A read-only view of one worker node's load, as a strategy sees it. Reading it takes no lock;
 /// values may be a moment old.
@@ -33,34 +97,64 @@ class WorkerNodeView {
   [[nodiscard]] std::uint64_t executed() const noexcept { return usage_->executed.load(std::memory_order_relaxed); }
   /// Tasks the node ran and that threw.
   [[nodiscard]] std::uint64_t failed() const noexcept { return usage_->failed.load(std::memory_order_relaxed); }
+  /// Run time of its tasks (measured when required).
+  [[nodiscard]] MeasurementView run_time() const noexcept { return MeasurementView(usage_->run_time); }
+  /// Wait time of its tasks, submission to start (measured when required).
+  [[nodiscard]] MeasurementView wait_time() const noexcept { return MeasurementView(usage_->wait_time); }
+  /// ELU active time: per task, the time the worker ran it (measured when required).
+  [[nodiscard]] MeasurementView elu_active() const noexcept { return MeasurementView(usage_->elu_active); }
+  /// ELU idle time: per task, the time the worker had nothing to run before it.
+  [[nodiscard]] MeasurementView elu_idle() const noexcept { return MeasurementView(usage_->elu_idle); }
+  /// ELU utilization: per task, active / (active + idle), between 0 and 1.
+  [[nodiscard]] MeasurementView elu_utilization() const noexcept { return MeasurementView(usage_->elu_utilization); }
 
  private:
   const detail::NodeUsage* usage_;
 };
 
-/// The worker nodes of a pool, indexed by node key, as a strategy sees them.
+/// The worker nodes of a pool, indexed by node key, as a strategy sees them for one choice. A task
+/// function with `worker_node_keys` restricts the choice: only `eligible` nodes may be chosen.
 class WorkerNodesView {
  public:
-  explicit WorkerNodesView(std::span<const detail::NodeUsage* const> nodes) noexcept : nodes_(nodes) {}
+  /// The nodes `nodes`, all of them eligible when ready; with `affinity`, only the keys whose
+  /// entry is non-zero (`affinity` has at least `nodes.size()` entries).
+  explicit WorkerNodesView(std::span<const detail::NodeUsage* const> nodes,
+                           const unsigned char* affinity = nullptr) noexcept
+      : nodes_(nodes), affinity_(affinity) {}
   /// How many nodes there are.
   [[nodiscard]] std::size_t size() const noexcept { return nodes_.size(); }
   /// The node with key `key` (< size()).
   [[nodiscard]] WorkerNodeView operator[](std::size_t key) const noexcept { return WorkerNodeView(*nodes_[key]); }
+  /// Whether the node `key` (< size()) may run the task: it is ready and in the task function's
+  /// affinity set, if it has one. Strategies choose only eligible nodes.
+  [[nodiscard]] bool eligible(std::size_t key) const noexcept {
+    return (affinity_ == nullptr || affinity_[key] != 0) && nodes_[key]->ready.load(std::memory_order_relaxed);
+  }
 
  private:
   std::span<const detail::NodeUsage* const> nodes_;
+  const unsigned char* affinity_;
 };
 
-/// A worker-choice strategy: `choose(nodes)` returns the key of a ready node, or nothing when it
-/// cannot choose now (the pool then retries, as poolifier does). It is called from every thread
-/// that submits, at once, so it must be thread-safe; it should read the nodes and write only its
-/// own cursor.
+/// A worker-choice strategy: `choose(nodes)` returns the key of an eligible node
+/// (`nodes.eligible(key)`), or nothing when it cannot choose now (the pool then retries, as
+/// poolifier does, and fails the `execute` after its retries). It is called from every thread that
+/// submits, at once, so it must be thread-safe; it should read the nodes and write only its own
+/// state.
+///
+/// A strategy may also have `TaskStatisticsRequirements requirements() const`, saying what the pool
+/// must measure for it; without one it gets no measurements (and costs no clock read).
 ///
 /// @code{.cpp}
-/// struct Always0 {
-///   std::optional<std::size_t> choose(const poolify::WorkerNodesView&) { return 0; }
+/// struct FirstEligible {
+///   std::optional<std::size_t> choose(const poolify::WorkerNodesView& nodes) {
+///     for (std::size_t key = 0; key < nodes.size(); ++key) {
+///       if (nodes.eligible(key)) return key;
+///     }
+///     return std::nullopt;
+///   }
 /// };
-/// static_assert(poolify::WorkerChoiceStrategyType<Always0>);
+/// static_assert(poolify::WorkerChoiceStrategyType<FirstEligible>);
 /// @endcode
 template <class S>
 concept WorkerChoiceStrategyType = requires(S& strategy, const WorkerNodesView& nodes) {
@@ -69,11 +163,35 @@ concept WorkerChoiceStrategyType = requires(S& strategy, const WorkerNodesView& 
 
 namespace detail {
 
+template <class S>
+concept HasRequirements = requires(const S& strategy) {
+  { strategy.requirements() } -> std::same_as<TaskStatisticsRequirements>;
+};
+
+/// Fails the build, naming what is missing, for a type that is not a worker-choice strategy.
+template <class S>
+constexpr void check_strategy_type() noexcept {
+  static_assert(requires(S& strategy, const WorkerNodesView& nodes) { strategy.choose(nodes); },
+                "poolify: a worker-choice strategy needs a member function "
+                "`std::optional<std::size_t> choose(const poolify::WorkerNodesView&)`");
+  if constexpr (requires(S& strategy, const WorkerNodesView& nodes) { strategy.choose(nodes); }) {
+    static_assert(
+        requires(S& strategy, const WorkerNodesView& nodes) {
+          { strategy.choose(nodes) } -> std::same_as<std::optional<std::size_t>>;
+        },
+        "poolify: a worker-choice strategy's choose(nodes) must return std::optional<std::size_t>");
+  }
+  static_assert(!requires(const S& strategy) { strategy.requirements(); } || HasRequirements<S>,
+                "poolify: a worker-choice strategy's requirements() must be const and return "
+                "poolify::TaskStatisticsRequirements");
+}
+
 /// A strategy held by a pool, whatever its type.
 class AnyStrategy {
  public:
   virtual ~AnyStrategy() = default;
   virtual std::optional<std::size_t> choose(const WorkerNodesView& nodes) = 0;
+  [[nodiscard]] virtual TaskStatisticsRequirements requirements() const noexcept = 0;
 };
 
 template <WorkerChoiceStrategyType S>
@@ -82,10 +200,77 @@ class StrategyModel final : public AnyStrategy {
   template <class... Args>
   explicit StrategyModel(Args&&... args) : strategy_(std::forward<Args>(args)...) {}
   std::optional<std::size_t> choose(const WorkerNodesView& nodes) override { return strategy_.choose(nodes); }
+  [[nodiscard]] TaskStatisticsRequirements requirements() const noexcept override {
+    if constexpr (HasRequirements<S>) {
+      return strategy_.requirements();
+    } else {
+      return {};
+    }
+  }
 
  private:
   S strategy_;
 };
+
+/// Where a strategy that compares nodes starts its scan: one node further on each call, so that
+/// ties are not always won by node 0 and a burst on an idle pool spreads over every node. Racing
+/// callers may start at the same node, which costs less than a read-modify-write on one line.
+class RotatingStart {
+ public:
+  [[nodiscard]] std::size_t next(std::size_t size) noexcept {
+    std::size_t start = start_.load(std::memory_order_relaxed);
+    if (start >= size) start = 0;
+    start_.store(start + 1, std::memory_order_relaxed);
+    return start;
+  }
+
+ private:
+  std::atomic<std::size_t> start_{0};
+};
+
+/// Chooses the eligible node of the smallest `cost(node)`, scanning from a rotating start (strict
+/// less-than: the first of equal nodes from there wins). Nothing when no node is eligible.
+template <class Cost>
+std::optional<std::size_t> choose_min(const WorkerNodesView& nodes, RotatingStart& start_at, Cost&& cost) {
+  const std::size_t size = nodes.size();
+  if (size == 0) return std::nullopt;
+  const std::size_t start = start_at.next(size);
+  std::optional<std::size_t> best;
+  double best_cost = 0;
+  for (std::size_t offset = 0; offset < size; ++offset) {
+    std::size_t key = start + offset;
+    if (key >= size) key -= size;
+    if (!nodes.eligible(key)) continue;
+    const double node_cost = cost(key);
+    if (!best || node_cost < best_cost) {
+      best = key;
+      best_cost = node_cost;
+    }
+  }
+  return best;
+}
+
+/// What one more task is expected to cost a node, in ms: its typical wait time plus its typical
+/// run time (or ELU active time, with `measurement = elu`); "typical" is the median with the
+/// measurement's `median` option, else the average. As poolifier's strategies estimate it.
+inline double estimated_task_time(const WorkerNodeView& node, const WorkerChoiceStrategyOptions& options) noexcept {
+  const double wait = node.wait_time().typical(options.wait_time.median);
+  if (options.measurement == Measurement::elu) return wait + node.elu_active().typical(options.elu.median);
+  return wait + node.run_time().typical(options.run_time.median);
+}
+
+/// The requirements of a strategy estimating task times as `estimated_task_time` does.
+inline TaskStatisticsRequirements estimated_task_time_requirements(const WorkerChoiceStrategyOptions& options) noexcept {
+  TaskStatisticsRequirements requirements;
+  const MeasurementRequirements averaged{.aggregate = true, .average = true, .median = false};
+  requirements.wait_time = averaged.with_median(options.wait_time.median);
+  if (options.measurement == Measurement::elu) {
+    requirements.elu = averaged.with_median(options.elu.median);
+  } else {
+    requirements.run_time = averaged.with_median(options.run_time.median);
+  }
+  return requirements;
+}
 
 }  // namespace detail
 POOLIFY_NAMESPACE_END
