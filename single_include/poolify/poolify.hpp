@@ -1938,16 +1938,20 @@ class StrategyModel final : public AnyStrategy {
   S strategy_;
 };
 
-/// Where a strategy that compares nodes starts its scan: one node further on each call, so that
-/// ties are not always won by node 0 and a burst on an idle pool spreads over every node. Racing
-/// callers may start at the same node, which costs less than a read-modify-write on one line.
+/// Where a strategy that compares nodes starts its scan: just after the node it chose last, so
+/// that ties are not always won by node 0, and equal nodes take turns even when only some of them
+/// tie (a burst on an idle pool spreads over every idle node). Racing callers may start at the same
+/// node, which costs less than a read-modify-write on one cache line.
 class RotatingStart {
  public:
-  [[nodiscard]] std::size_t next(std::size_t size) noexcept {
-    std::size_t start = start_.load(std::memory_order_relaxed);
-    if (start >= size) start = 0;
-    start_.store(start + 1, std::memory_order_relaxed);
-    return start;
+  /// The key to scan from, below `size`.
+  [[nodiscard]] std::size_t begin(std::size_t size) const noexcept {
+    const std::size_t start = start_.load(std::memory_order_relaxed);
+    return start >= size ? 0 : start;
+  }
+  /// Records the choice of `key`: the next scan starts after it.
+  void chose(std::size_t key) noexcept {
+    if (start_.load(std::memory_order_relaxed) != key + 1) start_.store(key + 1, std::memory_order_relaxed);
   }
 
  private:
@@ -1960,7 +1964,7 @@ template <class Cost>
 std::optional<std::size_t> choose_min(const WorkerNodesView& nodes, RotatingStart& start_at, Cost&& cost) {
   const std::size_t size = nodes.size();
   if (size == 0) return std::nullopt;
-  const std::size_t start = start_at.next(size);
+  const std::size_t start = start_at.begin(size);
   std::optional<std::size_t> best;
   double best_cost = 0;
   for (std::size_t offset = 0; offset < size; ++offset) {
@@ -1973,6 +1977,7 @@ std::optional<std::size_t> choose_min(const WorkerNodesView& nodes, RotatingStar
       best_cost = node_cost;
     }
   }
+  if (best) start_at.chose(*best);
   return best;
 }
 
@@ -2358,8 +2363,8 @@ POOLIFY_NAMESPACE_BEGIN
 ///
 /// Unlike poolifier, ties do not always go to the lowest key. Among equally loaded nodes, one whose
 /// worker is awake wins over one whose worker sleeps (no wake-up to pay: a submit-and-wait loop
-/// stays on the worker that just finished); among those, the scan starts one node further on each
-/// call, so a burst on an idle pool spreads over all nodes instead of piling on node 0. An awake
+/// stays on the worker that just finished); among those, the scan starts just after the node chosen
+/// last, so a burst on an idle pool spreads over all nodes instead of piling on node 0. An awake
 /// node with nothing to do ends the scan at once.
 class LeastUsedStrategy {
  public:
@@ -2367,7 +2372,7 @@ class LeastUsedStrategy {
   std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
     const std::size_t size = nodes.size();
     if (size == 0) return std::nullopt;
-    const std::size_t start = start_.next(size);
+    const std::size_t start = start_.begin(size);
     std::optional<std::size_t> best;
     std::uint64_t best_cost = std::numeric_limits<std::uint64_t>::max();
     for (std::size_t offset = 0; offset < size; ++offset) {
@@ -2385,6 +2390,7 @@ class LeastUsedStrategy {
         if (cost == 0) break;
       }
     }
+    if (best) start_.chose(*best);
     return best;
   }
 

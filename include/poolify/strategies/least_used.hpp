@@ -17,8 +17,8 @@ POOLIFY_NAMESPACE_BEGIN
 ///
 /// Unlike poolifier, ties do not always go to the lowest key. Among equally loaded nodes, one whose
 /// worker is awake wins over one whose worker sleeps (no wake-up to pay: a submit-and-wait loop
-/// stays on the worker that just finished); among those, the scan starts one node further on each
-/// call, so a burst on an idle pool spreads over all nodes instead of piling on node 0. An awake
+/// stays on the worker that just finished); among those, the scan starts just after the node chosen
+/// last, so a burst on an idle pool spreads over all nodes instead of piling on node 0. An awake
 /// node with nothing to do ends the scan at once.
 class LeastUsedStrategy {
  public:
@@ -26,7 +26,7 @@ class LeastUsedStrategy {
   std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
     const std::size_t size = nodes.size();
     if (size == 0) return std::nullopt;
-    const std::size_t start = start_.next(size);
+    const std::size_t start = start_.begin(size);
     std::optional<std::size_t> best;
     std::uint64_t best_cost = std::numeric_limits<std::uint64_t>::max();
     for (std::size_t offset = 0; offset < size; ++offset) {
@@ -44,6 +44,7 @@ class LeastUsedStrategy {
         if (cost == 0) break;
       }
     }
+    if (best) start_.chose(*best);
     return best;
   }
 

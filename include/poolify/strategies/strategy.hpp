@@ -212,16 +212,20 @@ class StrategyModel final : public AnyStrategy {
   S strategy_;
 };
 
-/// Where a strategy that compares nodes starts its scan: one node further on each call, so that
-/// ties are not always won by node 0 and a burst on an idle pool spreads over every node. Racing
-/// callers may start at the same node, which costs less than a read-modify-write on one line.
+/// Where a strategy that compares nodes starts its scan: just after the node it chose last, so
+/// that ties are not always won by node 0, and equal nodes take turns even when only some of them
+/// tie (a burst on an idle pool spreads over every idle node). Racing callers may start at the same
+/// node, which costs less than a read-modify-write on one cache line.
 class RotatingStart {
  public:
-  [[nodiscard]] std::size_t next(std::size_t size) noexcept {
-    std::size_t start = start_.load(std::memory_order_relaxed);
-    if (start >= size) start = 0;
-    start_.store(start + 1, std::memory_order_relaxed);
-    return start;
+  /// The key to scan from, below `size`.
+  [[nodiscard]] std::size_t begin(std::size_t size) const noexcept {
+    const std::size_t start = start_.load(std::memory_order_relaxed);
+    return start >= size ? 0 : start;
+  }
+  /// Records the choice of `key`: the next scan starts after it.
+  void chose(std::size_t key) noexcept {
+    if (start_.load(std::memory_order_relaxed) != key + 1) start_.store(key + 1, std::memory_order_relaxed);
   }
 
  private:
@@ -234,7 +238,7 @@ template <class Cost>
 std::optional<std::size_t> choose_min(const WorkerNodesView& nodes, RotatingStart& start_at, Cost&& cost) {
   const std::size_t size = nodes.size();
   if (size == 0) return std::nullopt;
-  const std::size_t start = start_at.next(size);
+  const std::size_t start = start_at.begin(size);
   std::optional<std::size_t> best;
   double best_cost = 0;
   for (std::size_t offset = 0; offset < size; ++offset) {
@@ -247,6 +251,7 @@ std::optional<std::size_t> choose_min(const WorkerNodesView& nodes, RotatingStar
       best_cost = node_cost;
     }
   }
+  if (best) start_at.chose(*best);
   return best;
 }
 
