@@ -36,8 +36,11 @@ void strategy_submit(benchmark::State& state, poolify::WorkerChoiceStrategy stra
 
 int main(int argc, char** argv) {
   return bench::main(argc, argv, "strategies", [] {
-    for (poolify::WorkerChoiceStrategy strategy :
-         {poolify::WorkerChoiceStrategy::round_robin, poolify::WorkerChoiceStrategy::least_used}) {
+    using poolify::WorkerChoiceStrategy;
+    for (WorkerChoiceStrategy strategy :
+         {WorkerChoiceStrategy::round_robin, WorkerChoiceStrategy::least_used, WorkerChoiceStrategy::least_busy,
+          WorkerChoiceStrategy::least_elu, WorkerChoiceStrategy::fair_share, WorkerChoiceStrategy::weighted_round_robin,
+          WorkerChoiceStrategy::interleaved_weighted_round_robin}) {
       std::string variant(poolify::to_string(strategy));
       for (char& c : variant) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
       bench::add("strategies", "poolify", [strategy](benchmark::State& s) { strategy_submit(s, strategy); },
