@@ -26,6 +26,10 @@ struct FakeNodes {
   [[nodiscard]] poolify::WorkerNodesView view(const std::vector<unsigned char>& affinity) const {
     return poolify::WorkerNodesView(pointers, affinity.data());
   }
+  /// The nodes as seen at `now_ms` (for fair share).
+  [[nodiscard]] poolify::WorkerNodesView view_at(double now_ms) const {
+    return poolify::WorkerNodesView(pointers, nullptr, now_ms);
+  }
   /// Gives node `key` `samples` tasks that waited `wait` ms and ran `run` ms, with `idle` ms between.
   void measure(std::size_t key, int samples, double wait, double run, double idle = 0) {
     for (int i = 0; i < samples; ++i) {
@@ -46,9 +50,6 @@ std::vector<std::size_t> picks(Strategy& strategy, const poolify::WorkerNodesVie
   return chosen;
 }
 
-/// A clock the tests move by hand, for fair share.
-double fake_now = 0;
-double fake_clock() noexcept { return fake_now; }
 
 struct AlwaysFirst {
   std::optional<std::size_t> choose(const poolify::WorkerNodesView&) { return 0; }
@@ -235,52 +236,47 @@ TEST_CASE("least ELU chooses the node of the least wait time plus active time", 
 }
 
 TEST_CASE("fair share moves a node's virtual end time when it dispatches, so a burst is spread", "[strategies]") {
-  fake_now = 0;
   FakeNodes nodes(2);
   nodes.measure(0, 1, 0.0, 1.0);  // a task takes 1 ms on either node
   nodes.measure(1, 1, 0.0, 1.0);
-  poolify::FairShareStrategy strategy({}, 2, &fake_clock);
+  poolify::FairShareStrategy strategy({}, 2);
   // No completion in between: poolifier would send every one of these to the same node.
-  CHECK(picks(strategy, nodes.view(), 6) == std::vector<std::size_t>{0, 1, 0, 1, 0, 1});
-  CHECK(strategy.virtual_end(0) == 3.0);
-  CHECK(strategy.virtual_end(1) == 3.0);
+  CHECK(picks(strategy, nodes.view_at(0.001), 6) == std::vector<std::size_t>{0, 1, 0, 1, 0, 1});
+  CHECK(strategy.virtual_end(0) == 3.001);
+  CHECK(strategy.virtual_end(1) == 3.001);
   // Later than every virtual end: both nodes start from now again.
-  fake_now = 10;
-  static_cast<void>(strategy.choose(nodes.view()));
-  CHECK(strategy.virtual_end(0) + strategy.virtual_end(1) == 3.0 + 11.0);
+  static_cast<void>(strategy.choose(nodes.view_at(10)));
+  CHECK(strategy.virtual_end(0) + strategy.virtual_end(1) == 3.001 + 11.0);
 }
 
 TEST_CASE("fair share gives a node with slower tasks fewer of them", "[strategies]") {
-  fake_now = 0;
   FakeNodes nodes(2);
   nodes.measure(0, 1, 0.0, 1.0);  // 1 ms per task
-  nodes.measure(1, 1, 0.6, 2.0);  // 2.6 ms per task
-  poolify::FairShareStrategy strategy({}, 2, &fake_clock);
-  // Ends if chosen: node 0 at 1, 2, 3, 4, 5; node 1 at 2.6, 5.2.
-  CHECK(picks(strategy, nodes.view(), 6) == std::vector<std::size_t>{0, 0, 1, 0, 0, 0});
-  CHECK(strategy.virtual_end(0) == 5.0);
-  CHECK(strategy.virtual_end(1) == 2.6);
+  nodes.measure(1, 1, 0.5, 2.25);  // 2.75 ms per task
+  poolify::FairShareStrategy strategy({}, 2);
+  // From time 1, ends if chosen: node 0 at 2, 3, 4, 5, 6; node 1 at 3.75, 6.5.
+  CHECK(picks(strategy, nodes.view_at(1.0), 6) == std::vector<std::size_t>{0, 0, 1, 0, 0, 0});
+  CHECK(strategy.virtual_end(0) == 6.0);
+  CHECK(strategy.virtual_end(1) == 3.75);
   // With the median option it estimates by medians: node 1's median run time is now 0.
   nodes.usage[1].run_time.record(0.0, true, true);
   nodes.usage[1].run_time.record(0.0, true, true);
   nodes.usage[1].wait_time.record(0.0, true, true);
   nodes.usage[1].wait_time.record(0.0, true, true);
-  fake_now = 100;
-  poolify::FairShareStrategy by_median({.run_time = {.median = true}, .wait_time = {.median = true}}, 2, &fake_clock);
-  CHECK(picks(by_median, nodes.view(), 3) == std::vector<std::size_t>{1, 1, 1});
+  poolify::FairShareStrategy by_median({.run_time = {.median = true}, .wait_time = {.median = true}}, 2);
+  CHECK(picks(by_median, nodes.view_at(100.0), 3) == std::vector<std::size_t>{1, 1, 1});
 }
 
 TEST_CASE("fair share with measurement elu estimates by the ELU active time", "[strategies]") {
-  fake_now = 0;
   FakeNodes nodes(2);
   nodes.usage[0].elu_active.record(5.0, true, false);  // node 0: long active time, short run time
   nodes.usage[0].run_time.record(0.1, true, false);
   nodes.usage[1].elu_active.record(1.0, true, false);
   nodes.usage[1].run_time.record(3.0, true, false);
-  poolify::FairShareStrategy by_run_time({}, 2, &fake_clock);
-  poolify::FairShareStrategy by_elu({.measurement = poolify::Measurement::elu}, 2, &fake_clock);
-  CHECK(by_run_time.choose(nodes.view()) == std::optional<std::size_t>(0));
-  CHECK(by_elu.choose(nodes.view()) == std::optional<std::size_t>(1));
+  poolify::FairShareStrategy by_run_time({}, 2);
+  poolify::FairShareStrategy by_elu({.measurement = poolify::Measurement::elu}, 2);
+  CHECK(by_run_time.choose(nodes.view_at(1.0)) == std::optional<std::size_t>(0));
+  CHECK(by_elu.choose(nodes.view_at(1.0)) == std::optional<std::size_t>(1));
 }
 
 TEST_CASE("weighted round robin stays on a node while its turn's expected time is below its weight",

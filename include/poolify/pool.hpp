@@ -604,7 +604,7 @@ class Pool {
     publish_strategies(current.default_kind, current.options, custom, registry, true);
   }
 
-  std::size_t choose_node(const Entry& entry) {
+  std::size_t choose_node(const Entry& entry, double now_ms) {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     // destroy() finished between our state check and here: say so, not "no node chosen".
     if (active == 0) detail::throw_pool_error("Cannot execute a task on not started pool");
@@ -618,7 +618,7 @@ class Pool {
       }
     }
     const WorkerNodesView view(std::span<const detail::NodeUsage* const>(usages_.data(), active),
-                               entry.affinity.empty() ? nullptr : entry.affinity.data());
+                               entry.affinity.empty() ? nullptr : entry.affinity.data(), now_ms);
     const std::size_t retries = 2 * max_size_;  // as poolifier: max size + number of weights
     for (std::size_t attempt = 0; attempt <= retries; ++attempt) {
       // One node to choose from: as poolifier, that node, without asking the strategy.
@@ -663,9 +663,11 @@ class Pool {
       if (stop != nullptr && stop->stop_possible()) {
         task->extras().on_user_stop.emplace(*stop, detail::CancelOnStop<Response>{task});
       }
-      const std::size_t key = choose_node(entry);
-      task->submitted_ms = (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
-      if (!nodes_[key]->push(task)) {
+      // One clock reading per submission, and only when wait times are measured; a strategy that
+      // needs the time (fair share) gets this one.
+      task->submitted_ms =
+          (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
+      if (!nodes_[choose_node(entry, task->submitted_ms)]->push(task)) {
         detail::throw_pool_error("Cannot execute a task on destroying pool");
       }
     } catch (...) {

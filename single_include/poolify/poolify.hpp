@@ -1721,7 +1721,6 @@ POOLIFY_NAMESPACE_END
 /// @file fair_share.hpp
 /// @brief The fair share strategy: the node whose next task would end first.
 
-// #include <poolify/detail/measurement.hpp>
 // #include <poolify/options.hpp>
 
 // #include <poolify/strategies/strategy.hpp>
@@ -1843,10 +1842,11 @@ class WorkerNodeView {
 class WorkerNodesView {
  public:
   /// The nodes `nodes`, all of them eligible when ready; with `affinity`, only the keys whose
-  /// entry is non-zero (`affinity` has at least `nodes.size()` entries).
-  explicit WorkerNodesView(std::span<const detail::NodeUsage* const> nodes,
-                           const unsigned char* affinity = nullptr) noexcept
-      : nodes_(nodes), affinity_(affinity) {}
+  /// entry is non-zero (`affinity` has at least `nodes.size()` entries). `now_ms`, when above 0, is
+  /// the time of the choice (ms on the steady clock) if the caller has already read the clock.
+  explicit WorkerNodesView(std::span<const detail::NodeUsage* const> nodes, const unsigned char* affinity = nullptr,
+                           double now_ms = 0) noexcept
+      : nodes_(nodes), affinity_(affinity), now_ms_(now_ms) {}
   /// How many nodes there are.
   [[nodiscard]] std::size_t size() const noexcept { return nodes_.size(); }
   /// The node with key `key` (< size()).
@@ -1857,9 +1857,15 @@ class WorkerNodesView {
     return (affinity_ == nullptr || affinity_[key] != 0) && nodes_[key]->ready.load(std::memory_order_relaxed);
   }
 
+  /// The time of this choice, in ms on the steady clock, as measurements are kept. The pool reads
+  /// the clock once per submission when it measures wait times, and a strategy that needs the time
+  /// gets that reading instead of a second one.
+  [[nodiscard]] double now_ms() const noexcept { return now_ms_ > 0 ? now_ms_ : detail::now_ms(); }
+
  private:
   std::span<const detail::NodeUsage* const> nodes_;
   const unsigned char* affinity_;
+  double now_ms_;
 };
 
 /// A worker-choice strategy: `choose(nodes)` returns the key of an eligible node
@@ -2027,24 +2033,19 @@ POOLIFY_NAMESPACE_BEGIN
 /// measures ELU whatever `measurement` says; this strategy requires ELU only with
 /// `measurement = elu`.
 ///
-/// The clock is a parameter so that the strategy can be tested on a snapshot, without timing.
+/// "Now" is the view's `now_ms()`: the pool's one clock reading per submission, and a time a test
+/// sets, so that the strategy can be tested on a snapshot without timing.
 class FairShareStrategy {
  public:
-  using Clock = double (*)() noexcept;  ///< Milliseconds on a steady clock.
-
   /// A fair share strategy for pools of up to `max_size` nodes.
-  explicit FairShareStrategy(const WorkerChoiceStrategyOptions& options = {}, std::size_t max_size = 0,
-                             Clock clock = &detail::now_ms)
-      : options_(options),
-        size_(max_size),
-        virtual_end_(std::make_unique<std::atomic<double>[]>(max_size)),
-        clock_(clock) {}
+  explicit FairShareStrategy(const WorkerChoiceStrategyOptions& options = {}, std::size_t max_size = 0)
+      : options_(options), size_(max_size), virtual_end_(std::make_unique<std::atomic<double>[]>(max_size)) {}
 
   /// The eligible node whose next task would end first, or nothing when no node is eligible.
   /// Concurrent submitters update the virtual end times without a lock: two racing choices may both
   /// count only one of their tasks, which the next choices absorb.
   std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
-    const double now = clock_();
+    const double now = nodes.now_ms();
     const auto end_if_chosen = [&](std::size_t key) {
       const double start = key < size_ ? std::max(now, virtual_end_[key].load(std::memory_order_relaxed)) : now;
       return start + detail::estimated_task_time(nodes[key], options_);
@@ -2068,7 +2069,6 @@ class FairShareStrategy {
   WorkerChoiceStrategyOptions options_;
   std::size_t size_;
   std::unique_ptr<std::atomic<double>[]> virtual_end_;
-  Clock clock_;
   detail::RotatingStart start_;
 };
 static_assert(WorkerChoiceStrategyType<FairShareStrategy>);
@@ -3031,7 +3031,7 @@ class Pool {
     publish_strategies(current.default_kind, current.options, custom, registry, true);
   }
 
-  std::size_t choose_node(const Entry& entry) {
+  std::size_t choose_node(const Entry& entry, double now_ms) {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     // destroy() finished between our state check and here: say so, not "no node chosen".
     if (active == 0) detail::throw_pool_error("Cannot execute a task on not started pool");
@@ -3045,7 +3045,7 @@ class Pool {
       }
     }
     const WorkerNodesView view(std::span<const detail::NodeUsage* const>(usages_.data(), active),
-                               entry.affinity.empty() ? nullptr : entry.affinity.data());
+                               entry.affinity.empty() ? nullptr : entry.affinity.data(), now_ms);
     const std::size_t retries = 2 * max_size_;  // as poolifier: max size + number of weights
     for (std::size_t attempt = 0; attempt <= retries; ++attempt) {
       // One node to choose from: as poolifier, that node, without asking the strategy.
@@ -3090,9 +3090,11 @@ class Pool {
       if (stop != nullptr && stop->stop_possible()) {
         task->extras().on_user_stop.emplace(*stop, detail::CancelOnStop<Response>{task});
       }
-      const std::size_t key = choose_node(entry);
-      task->submitted_ms = (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
-      if (!nodes_[key]->push(task)) {
+      // One clock reading per submission, and only when wait times are measured; a strategy that
+      // needs the time (fair share) gets this one.
+      task->submitted_ms =
+          (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
+      if (!nodes_[choose_node(entry, task->submitted_ms)]->push(task)) {
         detail::throw_pool_error("Cannot execute a task on destroying pool");
       }
     } catch (...) {

@@ -2,7 +2,6 @@
 /// @brief The fair share strategy: the node whose next task would end first.
 #pragma once
 
-#include <poolify/detail/measurement.hpp>
 #include <poolify/options.hpp>
 #include <poolify/strategies/strategy.hpp>
 #include <poolify/version.hpp>
@@ -27,24 +26,19 @@ POOLIFY_NAMESPACE_BEGIN
 /// measures ELU whatever `measurement` says; this strategy requires ELU only with
 /// `measurement = elu`.
 ///
-/// The clock is a parameter so that the strategy can be tested on a snapshot, without timing.
+/// "Now" is the view's `now_ms()`: the pool's one clock reading per submission, and a time a test
+/// sets, so that the strategy can be tested on a snapshot without timing.
 class FairShareStrategy {
  public:
-  using Clock = double (*)() noexcept;  ///< Milliseconds on a steady clock.
-
   /// A fair share strategy for pools of up to `max_size` nodes.
-  explicit FairShareStrategy(const WorkerChoiceStrategyOptions& options = {}, std::size_t max_size = 0,
-                             Clock clock = &detail::now_ms)
-      : options_(options),
-        size_(max_size),
-        virtual_end_(std::make_unique<std::atomic<double>[]>(max_size)),
-        clock_(clock) {}
+  explicit FairShareStrategy(const WorkerChoiceStrategyOptions& options = {}, std::size_t max_size = 0)
+      : options_(options), size_(max_size), virtual_end_(std::make_unique<std::atomic<double>[]>(max_size)) {}
 
   /// The eligible node whose next task would end first, or nothing when no node is eligible.
   /// Concurrent submitters update the virtual end times without a lock: two racing choices may both
   /// count only one of their tasks, which the next choices absorb.
   std::optional<std::size_t> choose(const WorkerNodesView& nodes) noexcept {
-    const double now = clock_();
+    const double now = nodes.now_ms();
     const auto end_if_chosen = [&](std::size_t key) {
       const double start = key < size_ ? std::max(now, virtual_end_[key].load(std::memory_order_relaxed)) : now;
       return start + detail::estimated_task_time(nodes[key], options_);
@@ -68,7 +62,6 @@ class FairShareStrategy {
   WorkerChoiceStrategyOptions options_;
   std::size_t size_;
   std::unique_ptr<std::atomic<double>[]> virtual_end_;
-  Clock clock_;
   detail::RotatingStart start_;
 };
 static_assert(WorkerChoiceStrategyType<FairShareStrategy>);

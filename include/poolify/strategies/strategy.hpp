@@ -117,10 +117,11 @@ class WorkerNodeView {
 class WorkerNodesView {
  public:
   /// The nodes `nodes`, all of them eligible when ready; with `affinity`, only the keys whose
-  /// entry is non-zero (`affinity` has at least `nodes.size()` entries).
-  explicit WorkerNodesView(std::span<const detail::NodeUsage* const> nodes,
-                           const unsigned char* affinity = nullptr) noexcept
-      : nodes_(nodes), affinity_(affinity) {}
+  /// entry is non-zero (`affinity` has at least `nodes.size()` entries). `now_ms`, when above 0, is
+  /// the time of the choice (ms on the steady clock) if the caller has already read the clock.
+  explicit WorkerNodesView(std::span<const detail::NodeUsage* const> nodes, const unsigned char* affinity = nullptr,
+                           double now_ms = 0) noexcept
+      : nodes_(nodes), affinity_(affinity), now_ms_(now_ms) {}
   /// How many nodes there are.
   [[nodiscard]] std::size_t size() const noexcept { return nodes_.size(); }
   /// The node with key `key` (< size()).
@@ -131,9 +132,15 @@ class WorkerNodesView {
     return (affinity_ == nullptr || affinity_[key] != 0) && nodes_[key]->ready.load(std::memory_order_relaxed);
   }
 
+  /// The time of this choice, in ms on the steady clock, as measurements are kept. The pool reads
+  /// the clock once per submission when it measures wait times, and a strategy that needs the time
+  /// gets that reading instead of a second one.
+  [[nodiscard]] double now_ms() const noexcept { return now_ms_ > 0 ? now_ms_ : detail::now_ms(); }
+
  private:
   std::span<const detail::NodeUsage* const> nodes_;
   const unsigned char* affinity_;
+  double now_ms_;
 };
 
 /// A worker-choice strategy: `choose(nodes)` returns the key of an eligible node
