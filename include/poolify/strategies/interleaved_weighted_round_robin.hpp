@@ -65,9 +65,7 @@ class InterleavedWeightedRoundRobinStrategy {
   }
 
  private:
-  [[nodiscard]] double weight(std::size_t key) const noexcept {
-    return key < weights_.size() ? weights_[key] : detail::default_weight_ms;
-  }
+  [[nodiscard]] double weight(std::size_t key) const noexcept { return detail::weight_at(weights_, key); }
   void next_node(std::size_t size) noexcept {
     share_ = 0;
     if (current_ + 1 < size) {

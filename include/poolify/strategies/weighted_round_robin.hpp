@@ -30,6 +30,11 @@ inline std::vector<double> weights_of(const WorkerChoiceStrategyOptions& options
   return std::vector<double>(max_size, default_weight_ms);
 }
 
+/// The weight of node `key`: its entry, or the default for a key beyond them.
+inline double weight_at(const std::vector<double>& weights, std::size_t key) noexcept {
+  return key < weights.size() ? weights[key] : default_weight_ms;
+}
+
 /// What one pick adds to a node's share: its expected task time, or, before anything was measured
 /// on it, a whole `slice` (so that a fresh pool goes round robin instead of piling up on node 0).
 inline double pick_cost(const WorkerNodeView& node, const WorkerChoiceStrategyOptions& options, double slice) noexcept {
@@ -75,9 +80,7 @@ class WeightedRoundRobinStrategy {
   }
 
  private:
-  [[nodiscard]] double weight(std::size_t key) const noexcept {
-    return key < weights_.size() ? weights_[key] : detail::default_weight_ms;
-  }
+  [[nodiscard]] double weight(std::size_t key) const noexcept { return detail::weight_at(weights_, key); }
   void advance(std::size_t size) noexcept {
     current_ = current_ + 1 >= size ? 0 : current_ + 1;
     share_ = 0;
