@@ -25,6 +25,7 @@
 #include <array>        // std::array
 #include <atomic>       // std::atomic
 #include <chrono>       // std::chrono::steady_clock
+#include <cmath>        // std::ceil
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
 #include <cstdio>       // std::fputs, stderr
@@ -385,6 +386,7 @@ class Pool {
     if (type_ == PoolType::dynamic) info.dynamic_worker_nodes = active > min_size_ ? active - min_size_ : 0;
     std::uint64_t queued = 0;
     std::uint64_t max_queued = 0;
+    std::uint64_t stolen = 0;
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
       const std::uint64_t executing = usage.executing.load(std::memory_order_acquire);
@@ -395,10 +397,13 @@ class Pool {
       info.failed_tasks += usage.failed.load(std::memory_order_acquire);
       queued += usage.queued.load(std::memory_order_acquire);
       max_queued += usage.max_queued.load(std::memory_order_acquire);
+      stolen += usage.stolen.load(std::memory_order_relaxed);
     }
     if (options_.enable_tasks_queue) {
       info.queued_tasks = queued;
       info.max_queued_tasks = max_queued;
+      info.stealing_worker_nodes = stealing_nodes_.load(std::memory_order_relaxed);
+      info.stolen_tasks = stolen;
     }
     return info;
   }
@@ -418,6 +423,8 @@ class Pool {
       node.tasks.queued = usage.queued.load(std::memory_order_acquire);
       node.tasks.max_queued = usage.max_queued.load(std::memory_order_acquire);
       node.tasks.failed = usage.failed.load(std::memory_order_acquire);
+      node.tasks.stolen = usage.stolen.load(std::memory_order_relaxed);
+      node.tasks.sequentially_stolen = usage.sequentially_stolen.load(std::memory_order_relaxed);
       node.run_time = statistics_of(usage.run_time);
       node.wait_time = statistics_of(usage.wait_time);
       node.elu.active = statistics_of(usage.elu_active);
@@ -453,6 +460,7 @@ class Pool {
       publish_strategies(options_.worker_choice_strategy, options_.worker_choice_strategy_options, nullptr,
                          *registries_.back(), false);
     }
+    apply_tasks_queue_options();
     nodes_.reserve(max_size_);
     usages_.reserve(max_size_);
     for (std::size_t key = 0; key < max_size_; ++key) {
@@ -639,6 +647,14 @@ class Pool {
                              std::to_string(retries) + ")");
   }
 
+  /// Publishes what the workers read of the queue options.
+  void apply_tasks_queue_options() noexcept {
+    const TasksQueueOptions& queue = options_.tasks_queue_options;
+    stealing_ratio_.store(queue.tasks_stealing_ratio, std::memory_order_relaxed);
+    stealing_.store(options_.enable_tasks_queue && queue.task_stealing && queue.tasks_stealing_ratio > 0,
+                    std::memory_order_relaxed);
+  }
+
   // ---- submitting
 
   void check_can_execute() const {
@@ -667,9 +683,11 @@ class Pool {
       // needs the time (fair share) gets this one.
       task->submitted_ms =
           (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
-      if (!nodes_[choose_node(entry, task->submitted_ms)]->push(task)) {
-        detail::throw_pool_error("Cannot execute a task on destroying pool");
-      }
+      task->affinity = entry.affinity.empty() ? nullptr : entry.affinity.data();
+      const std::size_t key = choose_node(entry, task->submitted_ms);
+      const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_);
+      if (pushed == Node::Pushed::refused) detail::throw_pool_error("Cannot execute a task on destroying pool");
+      if (pushed == Node::Pushed::queued_to_busy) wake_a_thief(key);
     } catch (...) {
       // Not queued: take it back whole, as if execute had never been called.
       task->discard_inputs();
@@ -713,30 +731,111 @@ class Pool {
     run_hook(options_.on_worker_start, node.id());
     for (;;) {
       if (Task* task = node.pop()) {
+        if (node.usage.sequentially_stolen.load(std::memory_order_relaxed) != 0) {
+          node.usage.sequentially_stolen.store(0, std::memory_order_relaxed);
+        }
         run(node, task);
         continue;
       }
       if (node.stop_requested()) break;
+      const bool stealing = stealing_.load(std::memory_order_relaxed);
+      Steal attempt = Steal::nothing;
+      if (stealing) {
+        Task* task = nullptr;
+        attempt = steal(node, task);
+        if (task != nullptr) {
+          run(node, task);
+          continue;
+        }
+      }
       // The node ran dry: the pool may be idle now. The seq_cst read-modify-write orders our last
       // `completed` before the read of `idle_waiters_` (a waiter does the mirror image), so
       // either it sees our count or we see it waiting; tasks pay for no fence.
       node.usage.completed.fetch_add(0, std::memory_order_seq_cst);
       if (idle_waiters_.load(std::memory_order_seq_cst) != 0) notify_idle();
-      node.park();
+      // After a steal that failed although there was work (the newest task may not run here, or
+      // too many nodes steal at once), spinning on "there is work" would spin hot: wait for a push.
+      const bool watch = stealing && attempt == Steal::nothing;
+      node.park([&] { return watch && stealable_elsewhere(node); },
+                [&] { return stealable_elsewhere_now(node); }, stealing ? &sleepers_ : nullptr);
     }
     run_hook(options_.on_worker_exit, node.id());
     detail::current_pool = nullptr;
   }
 
+  // ---- stealing
+
+  enum class Steal { nothing, failed, stolen };
+
+  /// Lets `thief`, whose queue is empty, take the newest task of the most loaded other node.
+  /// `nothing` when no node has work to steal; `failed` when one has but the steal did not happen
+  /// (its newest task may not run on the thief, it was taken meanwhile, or too many nodes steal).
+  Steal steal(Node& thief, Task*& task) noexcept {
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    if (active < 2) return Steal::nothing;
+    Node* victim = nullptr;
+    std::uint64_t most = 0;
+    for (std::size_t key = 0; key < active; ++key) {
+      Node& node = *nodes_[key];
+      if (&node == &thief || !node.stealable()) continue;
+      const std::uint64_t queued = node.usage.queued.load(std::memory_order_relaxed);
+      if (queued > most) {
+        victim = &node;
+        most = queued;
+      }
+    }
+    if (victim == nullptr) return Steal::nothing;
+    // poolifier's tasks_stealing_ratio: at most that share of the nodes steal at once.
+    const auto limit = static_cast<std::uint32_t>(std::ceil(static_cast<double>(active) * stealing_ratio_.load(std::memory_order_relaxed)));
+    if (stealing_nodes_.fetch_add(1, std::memory_order_relaxed) >= limit) {
+      stealing_nodes_.fetch_sub(1, std::memory_order_relaxed);
+      return Steal::failed;
+    }
+    task = victim->steal_for(thief.id());
+    stealing_nodes_.fetch_sub(1, std::memory_order_relaxed);
+    if (task == nullptr) return Steal::failed;
+    thief.mark_executing();
+    detail::bump(thief.usage.stolen, std::memory_order_relaxed);
+    detail::bump(thief.usage.sequentially_stolen, std::memory_order_relaxed);
+    return Steal::stolen;
+  }
+
+  /// Whether another node has work `thief` could steal (lock-free, a moment old).
+  bool stealable_elsewhere(const Node& thief) const noexcept {
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    for (std::size_t key = 0; key < active; ++key) {
+      if (nodes_[key].get() != &thief && nodes_[key]->stealable()) return true;
+    }
+    return false;
+  }
+
+  /// The same under each node's queue lock, for a worker about to sleep (see `WorkerNode::park`).
+  bool stealable_elsewhere_now(const Node& thief) noexcept {
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    for (std::size_t key = 0; key < active; ++key) {
+      if (nodes_[key].get() != &thief && nodes_[key]->stealable_by(thief.id())) return true;
+    }
+    return false;
+  }
+
+  /// A task was queued behind other work on node `busy` while workers sleep: wake one to steal it.
+  void wake_a_thief(std::size_t busy) noexcept {
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    for (std::size_t key = 0; key < active; ++key) {
+      if (key != busy && nodes_[key]->wake_if_asleep()) return;
+    }
+  }
+
+  /// Runs a task the node took (popped or stole): the node already counts it as executing.
   void run(Node& node, Task* task) noexcept {
     detail::NodeUsage& usage = node.usage;
     if (!task->try_claim()) {  // cancelled while queued: its future is already resolved
       task->discard_inputs();
       task->release(detail::task_word::pool_ref);
+      usage.executing.store(0, std::memory_order_release);
       detail::bump(usage.completed, std::memory_order_release);
       return;
     }
-    usage.executing.store(1, std::memory_order_relaxed);
     const std::uint32_t measure = measure_.load(std::memory_order_relaxed);
     const double start = measure != 0 ? detail::now_ms() : 0;
     std::stop_token token;
@@ -888,6 +987,11 @@ class Pool {
   std::atomic<State> state_{State::stopped};
   std::atomic<bool> ready_{false};
   std::stop_source destroy_source_;  // signals running tasks' tokens on destroy; new at each start
+
+  std::atomic<std::uint32_t> sleepers_{0};        // sleeping workers that would steal (stealing on)
+  std::atomic<std::uint32_t> stealing_nodes_{0};  // workers in the act of stealing
+  std::atomic<bool> stealing_{false};             // idle nodes steal (tasks queue and task_stealing on)
+  std::atomic<double> stealing_ratio_{0.6};       // tasks_stealing_ratio
 
   std::atomic<std::uint32_t> idle_waiters_{0};
   std::atomic<std::uint32_t> idle_epoch_{0};

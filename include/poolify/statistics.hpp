@@ -21,8 +21,8 @@ struct TaskStatistics {
   std::uint64_t executing = 0;            ///< Tasks running now.
   std::uint64_t queued = 0;               ///< Tasks waiting in the node's queue now.
   std::uint64_t max_queued = 0;           ///< The queue's high-water mark.
-  std::uint64_t sequentially_stolen = 0;  ///< Tasks stolen in a row (stealing is planned: 0).
-  std::uint64_t stolen = 0;               ///< Tasks this node stole (stealing is planned: 0).
+  std::uint64_t sequentially_stolen = 0;  ///< Tasks it stole in a row, since it last ran one of its own.
+  std::uint64_t stolen = 0;               ///< Tasks it stole from other nodes (and ran).
   std::uint64_t failed = 0;               ///< Tasks that ran and threw.
 };
 
@@ -80,6 +80,8 @@ struct PoolInfo {
   std::uint64_t failed_tasks = 0;             ///< Tasks that threw.
   std::optional<std::uint64_t> queued_tasks;      ///< With `enable_tasks_queue`: tasks queued now.
   std::optional<std::uint64_t> max_queued_tasks;  ///< With `enable_tasks_queue`: sum of the nodes' high-water marks.
+  std::optional<std::size_t> stealing_worker_nodes;  ///< With `enable_tasks_queue`: nodes stealing right now.
+  std::optional<std::uint64_t> stolen_tasks;         ///< With `enable_tasks_queue`: tasks stolen so far.
 };
 
 POOLIFY_NAMESPACE_END

@@ -1050,6 +1050,9 @@ class TaskState final : public ResultState<Response> {
 
   [[nodiscard]] const Function& function() const noexcept { return *function_; }
 
+  /// The node keys its task function may run on (one flag per key), or null for any node.
+  const unsigned char* affinity = nullptr;
+
   /// When the task was submitted (ms on the steady clock), or 0 when wait time is not measured.
   double submitted_ms = 0;
 
@@ -1225,6 +1228,8 @@ struct NodeUsage {
   alignas(cache_line) std::atomic<std::uint64_t> completed{0};  // tasks taken off this node and finished
   std::atomic<std::uint64_t> executed{0};                        // ran and returned
   std::atomic<std::uint64_t> failed{0};                          // ran and threw
+  std::atomic<std::uint64_t> stolen{0};                          // tasks this node stole from others
+  std::atomic<std::uint64_t> sequentially_stolen{0};             // tasks stolen in a row, since it last ran its own
 
   // Measurements, in milliseconds, recorded by the node's worker only when a strategy in use needs
   // them (see Pool::measure_). For a thread, ELU (poolifier's event loop utilization) is active
@@ -1292,6 +1297,9 @@ class RingDeque {
 
   /// The front value; the deque must not be empty.
   [[nodiscard]] T front() const noexcept { return slots_[head_]; }
+
+  /// The back value; the deque must not be empty.
+  [[nodiscard]] T back() const noexcept { return slots_[(head_ + size_ - 1) & (capacity_ - 1)]; }
 
   /// Removes and returns the front value; the deque must not be empty.
   T pop_front() noexcept {
@@ -1366,13 +1374,23 @@ class WorkerNode {
 
   [[nodiscard]] std::size_t id() const noexcept { return id_; }
 
-  /// Queues a task, waking the worker if it sleeps. False when the node is closed (the pool is
-  /// being destroyed): the task was not queued.
-  bool push(Task* task) {
+  /// What `push` did.
+  enum class Pushed {
+    refused,        ///< The node is closed (the pool is being destroyed): the task was not queued.
+    queued,         ///< Queued.
+    queued_to_busy  ///< Queued behind other work while other nodes sleep: wake one of them to steal it.
+  };
+
+  /// Queues a task, waking the worker if it sleeps. `sleepers` is the pool's count of sleeping
+  /// workers that would steal (0 when stealing is off): it is read under the queue lock, which a
+  /// worker going to sleep takes after counting itself, so that either the worker sees this task
+  /// or this push sees the worker.
+  Pushed push(Task* task, const std::atomic<std::uint32_t>& sleepers) {
     bool asleep = false;
+    bool behind_work = false;
     {
       std::lock_guard lock(queue_lock_);
-      if (closed_) return false;
+      if (closed_) return Pushed::refused;
       queue_.push_back(task);  // may throw std::bad_alloc: nothing was changed then
       const std::uint64_t queued = queue_.size();
       if (queued > usage.max_queued.load(std::memory_order_relaxed)) {
@@ -1381,21 +1399,70 @@ class WorkerNode {
       bump(usage.submitted, std::memory_order_release);
       usage.queued.store(queued, std::memory_order_relaxed);
       asleep = take_sleeper();
+      behind_work = !asleep && stealable_locked() && sleepers.load(std::memory_order_relaxed) != 0;
     }
     if (asleep) wake_one(usage.sleeping);
-    return true;
+    return behind_work ? Pushed::queued_to_busy : Pushed::queued;
   }
 
-  /// The oldest queued task, or nullptr.
+  /// The oldest queued task, or nullptr. The node counts as executing from here, under the lock,
+  /// so that a submitter queueing behind this task sees it busy (see `push`).
   Task* pop() noexcept {
     if (usage.queued.load(std::memory_order_relaxed) == 0) return nullptr;
     std::lock_guard lock(queue_lock_);
     if (queue_.empty()) return nullptr;
     Task* task = queue_.pop_front();
+    usage.executing.store(1, std::memory_order_relaxed);
     usage.queued.store(queue_.size(), std::memory_order_relaxed);
     // The next task's state was written by its submitter: start fetching it while this one runs.
     if (!queue_.empty()) prefetch_for_write(queue_.front());
     return task;
+  }
+
+  /// Whether a thief should take work from this node: a task waits behind one that runs, or behind
+  /// another queued one (a lone task on an idle node is its own worker's to take). Lock-free: a
+  /// moment old.
+  [[nodiscard]] bool stealable() const noexcept {
+    const std::uint64_t queued = usage.queued.load(std::memory_order_relaxed);
+    return queued >= 2 || (queued == 1 && usage.executing.load(std::memory_order_relaxed) != 0);
+  }
+
+  /// Whether the worker of node `thief` could steal from this node now: `stealable()` read under
+  /// the queue lock (see `push`), and the newest task may run on `thief`.
+  [[nodiscard]] bool stealable_by(std::size_t thief) noexcept {
+    std::lock_guard lock(queue_lock_);
+    return stealable_locked() && (queue_.back()->affinity == nullptr || queue_.back()->affinity[thief] != 0);
+  }
+
+  /// For the worker of node `thief`: the newest queued task if this node is worth stealing from
+  /// and the task may run on `thief` (its task function's affinity), else nullptr.
+  Task* steal_for(std::size_t thief) noexcept {
+    if (!stealable()) return nullptr;
+    std::lock_guard lock(queue_lock_);
+    if (!stealable_locked()) return nullptr;
+    Task* task = queue_.back();
+    if (task->affinity != nullptr && task->affinity[thief] == 0) return nullptr;
+    queue_.pop_back();
+    usage.queued.store(queue_.size(), std::memory_order_relaxed);
+    return task;
+  }
+
+  /// The worker runs a task it stole: it counts as executing, under the lock (see `push`).
+  void mark_executing() noexcept {
+    std::lock_guard lock(queue_lock_);
+    usage.executing.store(1, std::memory_order_relaxed);
+  }
+
+  /// Wakes the worker if it sleeps; true if it did.
+  bool wake_if_asleep() noexcept {
+    if (usage.sleeping.load(std::memory_order_relaxed) == 0) return false;
+    bool asleep = false;
+    {
+      std::lock_guard lock(queue_lock_);
+      asleep = take_sleeper();
+    }
+    if (asleep) wake_one(usage.sleeping);
+    return asleep;
   }
 
   /// Opens the node for a new run of the pool, with fresh counters.
@@ -1411,6 +1478,8 @@ class WorkerNode {
     usage.executed.store(0, std::memory_order_relaxed);
     usage.failed.store(0, std::memory_order_relaxed);
     usage.executing.store(0, std::memory_order_relaxed);
+    usage.stolen.store(0, std::memory_order_relaxed);
+    usage.sequentially_stolen.store(0, std::memory_order_relaxed);
     usage.run_time.reset();
     usage.wait_time.reset();
     usage.elu_active.reset();
@@ -1443,20 +1512,27 @@ class WorkerNode {
   [[nodiscard]] bool stop_requested() const noexcept { return stopping_.load(std::memory_order_acquire); }
 
   /// Called by the worker with nothing to do: spins a little, then sleeps until a push or a stop.
+  /// `stealable_elsewhere()` says whether another node has work to steal (always false when
+  /// stealing is off) and ends the wait too; `sleepers` counts the workers that sleep while
+  /// stealing is on (null when it is off).
   ///
   /// The worker says it sleeps under the queue lock, after seeing the queue empty; a submitter
   /// pushes and reads that flag under the same lock. So either the submitter sees the sleeper and
-  /// wakes it, or the worker sees the task: no wake-up is lost, and no fence is paid per task.
-  void park() noexcept {
-    // Spin briefly, then yield for a while before sleeping: on a machine with fewer cores than
-    // threads, a yielding worker hands its core to the submitter that is about to feed it,
-    // instead of parking and needing a wake-up (a system call and a context switch) a moment later.
-    for (int spins = 0; spins < 64; ++spins) {
-      if (has_work_or_stop()) return;
-      cpu_relax();
+  /// wakes it, or the worker sees the task: no wake-up is lost, and no fence is paid per task. The
+  /// same holds for work to steal: the worker counts itself in `sleepers`, then looks at every
+  /// other queue under its lock (`recheck()`), and a push reads `sleepers` under that lock.
+  template <class Stealable, class Recheck>
+  void park(Stealable&& stealable_elsewhere, Recheck&& recheck, std::atomic<std::uint32_t>* sleepers) noexcept {
+    // Spin with a growing pause between looks (exponential backoff), then yield for a while before
+    // sleeping: on a machine with fewer cores than threads, a yielding worker hands its core to
+    // the submitter that is about to feed it, instead of parking and needing a wake-up (a system
+    // call and a context switch) a moment later.
+    for (int round = 0, pause = 1; round < 7; ++round, pause *= 2) {
+      if (has_work_or_stop() || stealable_elsewhere()) return;
+      for (int spin = 0; spin < pause; ++spin) cpu_relax();
     }
     for (int yields = 0; yields < 32; ++yields) {
-      if (has_work_or_stop()) return;
+      if (has_work_or_stop() || stealable_elsewhere()) return;
       std::this_thread::yield();
     }
     {
@@ -1464,9 +1540,21 @@ class WorkerNode {
       if (!queue_.empty() || stopping_.load(std::memory_order_relaxed)) return;
       usage.sleeping.store(1, std::memory_order_relaxed);
     }
+    if (sleepers != nullptr) {
+      sleepers->fetch_add(1, std::memory_order_seq_cst);
+      if (recheck()) {
+        {
+          std::lock_guard lock(queue_lock_);
+          usage.sleeping.store(0, std::memory_order_relaxed);
+        }
+        sleepers->fetch_sub(1, std::memory_order_relaxed);
+        return;
+      }
+    }
     // Returns at once if a submitter already took the flag back (the word is no longer 1).
     wait_on(usage.sleeping, 1);
     usage.sleeping.store(0, std::memory_order_relaxed);  // also after a spurious wake-up
+    if (sleepers != nullptr) sleepers->fetch_sub(1, std::memory_order_relaxed);
   }
 
   NodeUsage usage;                          // counters (cache-line aligned inside)
@@ -1476,6 +1564,11 @@ class WorkerNode {
  private:
   [[nodiscard]] bool has_work_or_stop() const noexcept {
     return usage.queued.load(std::memory_order_relaxed) != 0 || stopping_.load(std::memory_order_relaxed);
+  }
+
+  [[nodiscard]] bool stealable_locked() const noexcept {
+    const std::size_t queued = queue_.size();
+    return queued >= 2 || (queued == 1 && usage.executing.load(std::memory_order_relaxed) != 0);
   }
 
   /// Under the queue lock: whether the worker sleeps, taking the flag back if so.
@@ -1654,8 +1747,8 @@ struct TaskStatistics {
   std::uint64_t executing = 0;            ///< Tasks running now.
   std::uint64_t queued = 0;               ///< Tasks waiting in the node's queue now.
   std::uint64_t max_queued = 0;           ///< The queue's high-water mark.
-  std::uint64_t sequentially_stolen = 0;  ///< Tasks stolen in a row (stealing is planned: 0).
-  std::uint64_t stolen = 0;               ///< Tasks this node stole (stealing is planned: 0).
+  std::uint64_t sequentially_stolen = 0;  ///< Tasks it stole in a row, since it last ran one of its own.
+  std::uint64_t stolen = 0;               ///< Tasks it stole from other nodes (and ran).
   std::uint64_t failed = 0;               ///< Tasks that ran and threw.
 };
 
@@ -1713,6 +1806,8 @@ struct PoolInfo {
   std::uint64_t failed_tasks = 0;             ///< Tasks that threw.
   std::optional<std::uint64_t> queued_tasks;      ///< With `enable_tasks_queue`: tasks queued now.
   std::optional<std::uint64_t> max_queued_tasks;  ///< With `enable_tasks_queue`: sum of the nodes' high-water marks.
+  std::optional<std::size_t> stealing_worker_nodes;  ///< With `enable_tasks_queue`: nodes stealing right now.
+  std::optional<std::uint64_t> stolen_tasks;         ///< With `enable_tasks_queue`: tasks stolen so far.
 };
 
 POOLIFY_NAMESPACE_END
@@ -2453,6 +2548,7 @@ POOLIFY_NAMESPACE_END
 #include <array>        // std::array
 #include <atomic>       // std::atomic
 #include <chrono>       // std::chrono::steady_clock
+#include <cmath>        // std::ceil
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
 #include <cstdio>       // std::fputs, stderr
@@ -2813,6 +2909,7 @@ class Pool {
     if (type_ == PoolType::dynamic) info.dynamic_worker_nodes = active > min_size_ ? active - min_size_ : 0;
     std::uint64_t queued = 0;
     std::uint64_t max_queued = 0;
+    std::uint64_t stolen = 0;
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
       const std::uint64_t executing = usage.executing.load(std::memory_order_acquire);
@@ -2823,10 +2920,13 @@ class Pool {
       info.failed_tasks += usage.failed.load(std::memory_order_acquire);
       queued += usage.queued.load(std::memory_order_acquire);
       max_queued += usage.max_queued.load(std::memory_order_acquire);
+      stolen += usage.stolen.load(std::memory_order_relaxed);
     }
     if (options_.enable_tasks_queue) {
       info.queued_tasks = queued;
       info.max_queued_tasks = max_queued;
+      info.stealing_worker_nodes = stealing_nodes_.load(std::memory_order_relaxed);
+      info.stolen_tasks = stolen;
     }
     return info;
   }
@@ -2846,6 +2946,8 @@ class Pool {
       node.tasks.queued = usage.queued.load(std::memory_order_acquire);
       node.tasks.max_queued = usage.max_queued.load(std::memory_order_acquire);
       node.tasks.failed = usage.failed.load(std::memory_order_acquire);
+      node.tasks.stolen = usage.stolen.load(std::memory_order_relaxed);
+      node.tasks.sequentially_stolen = usage.sequentially_stolen.load(std::memory_order_relaxed);
       node.run_time = statistics_of(usage.run_time);
       node.wait_time = statistics_of(usage.wait_time);
       node.elu.active = statistics_of(usage.elu_active);
@@ -2881,6 +2983,7 @@ class Pool {
       publish_strategies(options_.worker_choice_strategy, options_.worker_choice_strategy_options, nullptr,
                          *registries_.back(), false);
     }
+    apply_tasks_queue_options();
     nodes_.reserve(max_size_);
     usages_.reserve(max_size_);
     for (std::size_t key = 0; key < max_size_; ++key) {
@@ -3067,6 +3170,14 @@ class Pool {
                              std::to_string(retries) + ")");
   }
 
+  /// Publishes what the workers read of the queue options.
+  void apply_tasks_queue_options() noexcept {
+    const TasksQueueOptions& queue = options_.tasks_queue_options;
+    stealing_ratio_.store(queue.tasks_stealing_ratio, std::memory_order_relaxed);
+    stealing_.store(options_.enable_tasks_queue && queue.task_stealing && queue.tasks_stealing_ratio > 0,
+                    std::memory_order_relaxed);
+  }
+
   // ---- submitting
 
   void check_can_execute() const {
@@ -3095,9 +3206,11 @@ class Pool {
       // needs the time (fair share) gets this one.
       task->submitted_ms =
           (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
-      if (!nodes_[choose_node(entry, task->submitted_ms)]->push(task)) {
-        detail::throw_pool_error("Cannot execute a task on destroying pool");
-      }
+      task->affinity = entry.affinity.empty() ? nullptr : entry.affinity.data();
+      const std::size_t key = choose_node(entry, task->submitted_ms);
+      const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_);
+      if (pushed == Node::Pushed::refused) detail::throw_pool_error("Cannot execute a task on destroying pool");
+      if (pushed == Node::Pushed::queued_to_busy) wake_a_thief(key);
     } catch (...) {
       // Not queued: take it back whole, as if execute had never been called.
       task->discard_inputs();
@@ -3141,30 +3254,111 @@ class Pool {
     run_hook(options_.on_worker_start, node.id());
     for (;;) {
       if (Task* task = node.pop()) {
+        if (node.usage.sequentially_stolen.load(std::memory_order_relaxed) != 0) {
+          node.usage.sequentially_stolen.store(0, std::memory_order_relaxed);
+        }
         run(node, task);
         continue;
       }
       if (node.stop_requested()) break;
+      const bool stealing = stealing_.load(std::memory_order_relaxed);
+      Steal attempt = Steal::nothing;
+      if (stealing) {
+        Task* task = nullptr;
+        attempt = steal(node, task);
+        if (task != nullptr) {
+          run(node, task);
+          continue;
+        }
+      }
       // The node ran dry: the pool may be idle now. The seq_cst read-modify-write orders our last
       // `completed` before the read of `idle_waiters_` (a waiter does the mirror image), so
       // either it sees our count or we see it waiting; tasks pay for no fence.
       node.usage.completed.fetch_add(0, std::memory_order_seq_cst);
       if (idle_waiters_.load(std::memory_order_seq_cst) != 0) notify_idle();
-      node.park();
+      // After a steal that failed although there was work (the newest task may not run here, or
+      // too many nodes steal at once), spinning on "there is work" would spin hot: wait for a push.
+      const bool watch = stealing && attempt == Steal::nothing;
+      node.park([&] { return watch && stealable_elsewhere(node); },
+                [&] { return stealable_elsewhere_now(node); }, stealing ? &sleepers_ : nullptr);
     }
     run_hook(options_.on_worker_exit, node.id());
     detail::current_pool = nullptr;
   }
 
+  // ---- stealing
+
+  enum class Steal { nothing, failed, stolen };
+
+  /// Lets `thief`, whose queue is empty, take the newest task of the most loaded other node.
+  /// `nothing` when no node has work to steal; `failed` when one has but the steal did not happen
+  /// (its newest task may not run on the thief, it was taken meanwhile, or too many nodes steal).
+  Steal steal(Node& thief, Task*& task) noexcept {
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    if (active < 2) return Steal::nothing;
+    Node* victim = nullptr;
+    std::uint64_t most = 0;
+    for (std::size_t key = 0; key < active; ++key) {
+      Node& node = *nodes_[key];
+      if (&node == &thief || !node.stealable()) continue;
+      const std::uint64_t queued = node.usage.queued.load(std::memory_order_relaxed);
+      if (queued > most) {
+        victim = &node;
+        most = queued;
+      }
+    }
+    if (victim == nullptr) return Steal::nothing;
+    // poolifier's tasks_stealing_ratio: at most that share of the nodes steal at once.
+    const auto limit = static_cast<std::uint32_t>(std::ceil(static_cast<double>(active) * stealing_ratio_.load(std::memory_order_relaxed)));
+    if (stealing_nodes_.fetch_add(1, std::memory_order_relaxed) >= limit) {
+      stealing_nodes_.fetch_sub(1, std::memory_order_relaxed);
+      return Steal::failed;
+    }
+    task = victim->steal_for(thief.id());
+    stealing_nodes_.fetch_sub(1, std::memory_order_relaxed);
+    if (task == nullptr) return Steal::failed;
+    thief.mark_executing();
+    detail::bump(thief.usage.stolen, std::memory_order_relaxed);
+    detail::bump(thief.usage.sequentially_stolen, std::memory_order_relaxed);
+    return Steal::stolen;
+  }
+
+  /// Whether another node has work `thief` could steal (lock-free, a moment old).
+  bool stealable_elsewhere(const Node& thief) const noexcept {
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    for (std::size_t key = 0; key < active; ++key) {
+      if (nodes_[key].get() != &thief && nodes_[key]->stealable()) return true;
+    }
+    return false;
+  }
+
+  /// The same under each node's queue lock, for a worker about to sleep (see `WorkerNode::park`).
+  bool stealable_elsewhere_now(const Node& thief) noexcept {
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    for (std::size_t key = 0; key < active; ++key) {
+      if (nodes_[key].get() != &thief && nodes_[key]->stealable_by(thief.id())) return true;
+    }
+    return false;
+  }
+
+  /// A task was queued behind other work on node `busy` while workers sleep: wake one to steal it.
+  void wake_a_thief(std::size_t busy) noexcept {
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    for (std::size_t key = 0; key < active; ++key) {
+      if (key != busy && nodes_[key]->wake_if_asleep()) return;
+    }
+  }
+
+  /// Runs a task the node took (popped or stole): the node already counts it as executing.
   void run(Node& node, Task* task) noexcept {
     detail::NodeUsage& usage = node.usage;
     if (!task->try_claim()) {  // cancelled while queued: its future is already resolved
       task->discard_inputs();
       task->release(detail::task_word::pool_ref);
+      usage.executing.store(0, std::memory_order_release);
       detail::bump(usage.completed, std::memory_order_release);
       return;
     }
-    usage.executing.store(1, std::memory_order_relaxed);
     const std::uint32_t measure = measure_.load(std::memory_order_relaxed);
     const double start = measure != 0 ? detail::now_ms() : 0;
     std::stop_token token;
@@ -3316,6 +3510,11 @@ class Pool {
   std::atomic<State> state_{State::stopped};
   std::atomic<bool> ready_{false};
   std::stop_source destroy_source_;  // signals running tasks' tokens on destroy; new at each start
+
+  std::atomic<std::uint32_t> sleepers_{0};        // sleeping workers that would steal (stealing on)
+  std::atomic<std::uint32_t> stealing_nodes_{0};  // workers in the act of stealing
+  std::atomic<bool> stealing_{false};             // idle nodes steal (tasks queue and task_stealing on)
+  std::atomic<double> stealing_ratio_{0.6};       // tasks_stealing_ratio
 
   std::atomic<std::uint32_t> idle_waiters_{0};
   std::atomic<std::uint32_t> idle_epoch_{0};

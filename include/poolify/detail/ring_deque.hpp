@@ -51,6 +51,9 @@ class RingDeque {
   /// The front value; the deque must not be empty.
   [[nodiscard]] T front() const noexcept { return slots_[head_]; }
 
+  /// The back value; the deque must not be empty.
+  [[nodiscard]] T back() const noexcept { return slots_[(head_ + size_ - 1) & (capacity_ - 1)]; }
+
   /// Removes and returns the front value; the deque must not be empty.
   T pop_front() noexcept {
     T value = slots_[head_];

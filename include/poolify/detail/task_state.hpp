@@ -255,6 +255,9 @@ class TaskState final : public ResultState<Response> {
 
   [[nodiscard]] const Function& function() const noexcept { return *function_; }
 
+  /// The node keys its task function may run on (one flag per key), or null for any node.
+  const unsigned char* affinity = nullptr;
+
   /// When the task was submitted (ms on the steady clock), or 0 when wait time is not measured.
   double submitted_ms = 0;
 

@@ -39,13 +39,23 @@ class WorkerNode {
 
   [[nodiscard]] std::size_t id() const noexcept { return id_; }
 
-  /// Queues a task, waking the worker if it sleeps. False when the node is closed (the pool is
-  /// being destroyed): the task was not queued.
-  bool push(Task* task) {
+  /// What `push` did.
+  enum class Pushed {
+    refused,        ///< The node is closed (the pool is being destroyed): the task was not queued.
+    queued,         ///< Queued.
+    queued_to_busy  ///< Queued behind other work while other nodes sleep: wake one of them to steal it.
+  };
+
+  /// Queues a task, waking the worker if it sleeps. `sleepers` is the pool's count of sleeping
+  /// workers that would steal (0 when stealing is off): it is read under the queue lock, which a
+  /// worker going to sleep takes after counting itself, so that either the worker sees this task
+  /// or this push sees the worker.
+  Pushed push(Task* task, const std::atomic<std::uint32_t>& sleepers) {
     bool asleep = false;
+    bool behind_work = false;
     {
       std::lock_guard lock(queue_lock_);
-      if (closed_) return false;
+      if (closed_) return Pushed::refused;
       queue_.push_back(task);  // may throw std::bad_alloc: nothing was changed then
       const std::uint64_t queued = queue_.size();
       if (queued > usage.max_queued.load(std::memory_order_relaxed)) {
@@ -54,21 +64,70 @@ class WorkerNode {
       bump(usage.submitted, std::memory_order_release);
       usage.queued.store(queued, std::memory_order_relaxed);
       asleep = take_sleeper();
+      behind_work = !asleep && stealable_locked() && sleepers.load(std::memory_order_relaxed) != 0;
     }
     if (asleep) wake_one(usage.sleeping);
-    return true;
+    return behind_work ? Pushed::queued_to_busy : Pushed::queued;
   }
 
-  /// The oldest queued task, or nullptr.
+  /// The oldest queued task, or nullptr. The node counts as executing from here, under the lock,
+  /// so that a submitter queueing behind this task sees it busy (see `push`).
   Task* pop() noexcept {
     if (usage.queued.load(std::memory_order_relaxed) == 0) return nullptr;
     std::lock_guard lock(queue_lock_);
     if (queue_.empty()) return nullptr;
     Task* task = queue_.pop_front();
+    usage.executing.store(1, std::memory_order_relaxed);
     usage.queued.store(queue_.size(), std::memory_order_relaxed);
     // The next task's state was written by its submitter: start fetching it while this one runs.
     if (!queue_.empty()) prefetch_for_write(queue_.front());
     return task;
+  }
+
+  /// Whether a thief should take work from this node: a task waits behind one that runs, or behind
+  /// another queued one (a lone task on an idle node is its own worker's to take). Lock-free: a
+  /// moment old.
+  [[nodiscard]] bool stealable() const noexcept {
+    const std::uint64_t queued = usage.queued.load(std::memory_order_relaxed);
+    return queued >= 2 || (queued == 1 && usage.executing.load(std::memory_order_relaxed) != 0);
+  }
+
+  /// Whether the worker of node `thief` could steal from this node now: `stealable()` read under
+  /// the queue lock (see `push`), and the newest task may run on `thief`.
+  [[nodiscard]] bool stealable_by(std::size_t thief) noexcept {
+    std::lock_guard lock(queue_lock_);
+    return stealable_locked() && (queue_.back()->affinity == nullptr || queue_.back()->affinity[thief] != 0);
+  }
+
+  /// For the worker of node `thief`: the newest queued task if this node is worth stealing from
+  /// and the task may run on `thief` (its task function's affinity), else nullptr.
+  Task* steal_for(std::size_t thief) noexcept {
+    if (!stealable()) return nullptr;
+    std::lock_guard lock(queue_lock_);
+    if (!stealable_locked()) return nullptr;
+    Task* task = queue_.back();
+    if (task->affinity != nullptr && task->affinity[thief] == 0) return nullptr;
+    queue_.pop_back();
+    usage.queued.store(queue_.size(), std::memory_order_relaxed);
+    return task;
+  }
+
+  /// The worker runs a task it stole: it counts as executing, under the lock (see `push`).
+  void mark_executing() noexcept {
+    std::lock_guard lock(queue_lock_);
+    usage.executing.store(1, std::memory_order_relaxed);
+  }
+
+  /// Wakes the worker if it sleeps; true if it did.
+  bool wake_if_asleep() noexcept {
+    if (usage.sleeping.load(std::memory_order_relaxed) == 0) return false;
+    bool asleep = false;
+    {
+      std::lock_guard lock(queue_lock_);
+      asleep = take_sleeper();
+    }
+    if (asleep) wake_one(usage.sleeping);
+    return asleep;
   }
 
   /// Opens the node for a new run of the pool, with fresh counters.
@@ -84,6 +143,8 @@ class WorkerNode {
     usage.executed.store(0, std::memory_order_relaxed);
     usage.failed.store(0, std::memory_order_relaxed);
     usage.executing.store(0, std::memory_order_relaxed);
+    usage.stolen.store(0, std::memory_order_relaxed);
+    usage.sequentially_stolen.store(0, std::memory_order_relaxed);
     usage.run_time.reset();
     usage.wait_time.reset();
     usage.elu_active.reset();
@@ -116,20 +177,27 @@ class WorkerNode {
   [[nodiscard]] bool stop_requested() const noexcept { return stopping_.load(std::memory_order_acquire); }
 
   /// Called by the worker with nothing to do: spins a little, then sleeps until a push or a stop.
+  /// `stealable_elsewhere()` says whether another node has work to steal (always false when
+  /// stealing is off) and ends the wait too; `sleepers` counts the workers that sleep while
+  /// stealing is on (null when it is off).
   ///
   /// The worker says it sleeps under the queue lock, after seeing the queue empty; a submitter
   /// pushes and reads that flag under the same lock. So either the submitter sees the sleeper and
-  /// wakes it, or the worker sees the task: no wake-up is lost, and no fence is paid per task.
-  void park() noexcept {
-    // Spin briefly, then yield for a while before sleeping: on a machine with fewer cores than
-    // threads, a yielding worker hands its core to the submitter that is about to feed it,
-    // instead of parking and needing a wake-up (a system call and a context switch) a moment later.
-    for (int spins = 0; spins < 64; ++spins) {
-      if (has_work_or_stop()) return;
-      cpu_relax();
+  /// wakes it, or the worker sees the task: no wake-up is lost, and no fence is paid per task. The
+  /// same holds for work to steal: the worker counts itself in `sleepers`, then looks at every
+  /// other queue under its lock (`recheck()`), and a push reads `sleepers` under that lock.
+  template <class Stealable, class Recheck>
+  void park(Stealable&& stealable_elsewhere, Recheck&& recheck, std::atomic<std::uint32_t>* sleepers) noexcept {
+    // Spin with a growing pause between looks (exponential backoff), then yield for a while before
+    // sleeping: on a machine with fewer cores than threads, a yielding worker hands its core to
+    // the submitter that is about to feed it, instead of parking and needing a wake-up (a system
+    // call and a context switch) a moment later.
+    for (int round = 0, pause = 1; round < 7; ++round, pause *= 2) {
+      if (has_work_or_stop() || stealable_elsewhere()) return;
+      for (int spin = 0; spin < pause; ++spin) cpu_relax();
     }
     for (int yields = 0; yields < 32; ++yields) {
-      if (has_work_or_stop()) return;
+      if (has_work_or_stop() || stealable_elsewhere()) return;
       std::this_thread::yield();
     }
     {
@@ -137,9 +205,21 @@ class WorkerNode {
       if (!queue_.empty() || stopping_.load(std::memory_order_relaxed)) return;
       usage.sleeping.store(1, std::memory_order_relaxed);
     }
+    if (sleepers != nullptr) {
+      sleepers->fetch_add(1, std::memory_order_seq_cst);
+      if (recheck()) {
+        {
+          std::lock_guard lock(queue_lock_);
+          usage.sleeping.store(0, std::memory_order_relaxed);
+        }
+        sleepers->fetch_sub(1, std::memory_order_relaxed);
+        return;
+      }
+    }
     // Returns at once if a submitter already took the flag back (the word is no longer 1).
     wait_on(usage.sleeping, 1);
     usage.sleeping.store(0, std::memory_order_relaxed);  // also after a spurious wake-up
+    if (sleepers != nullptr) sleepers->fetch_sub(1, std::memory_order_relaxed);
   }
 
   NodeUsage usage;                          // counters (cache-line aligned inside)
@@ -149,6 +229,11 @@ class WorkerNode {
  private:
   [[nodiscard]] bool has_work_or_stop() const noexcept {
     return usage.queued.load(std::memory_order_relaxed) != 0 || stopping_.load(std::memory_order_relaxed);
+  }
+
+  [[nodiscard]] bool stealable_locked() const noexcept {
+    const std::size_t queued = queue_.size();
+    return queued >= 2 || (queued == 1 && usage.executing.load(std::memory_order_relaxed) != 0);
   }
 
   /// Under the queue lock: whether the worker sleeps, taking the flag back if so.
