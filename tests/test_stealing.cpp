@@ -6,6 +6,7 @@
 #include <cstdint>    // std::uint64_t, std::uint8_t
 #include <latch>      // std::latch
 #include <optional>   // std::optional
+#include <stdexcept>  // std::out_of_range
 #include <thread>     // std::thread
 #include <vector>     // std::vector
 
@@ -35,6 +36,13 @@ poolify::FixedPool<int, int> blocking_pool(std::size_t nodes, test::Gate& gate, 
 /// A strategy that puts every task on node 0.
 struct AlwaysNode0 {
   std::optional<std::size_t> choose(const poolify::WorkerNodesView&) { return 0; }
+};
+
+/// A strategy that puts every task on the node `*target` says.
+struct ToTarget {
+  explicit ToTarget(std::atomic<std::size_t>* target) : target_(target) {}
+  std::optional<std::size_t> choose(const poolify::WorkerNodesView&) { return target_->load(); }
+  std::atomic<std::size_t>* target_;
 };
 
 }  // namespace
@@ -82,9 +90,10 @@ TEST_CASE("a sleeping node is woken to steal a task queued behind a blocked one"
   CHECK(pool.worker_nodes()[1].tasks.stolen == 1);
 }
 
-TEST_CASE("without task stealing, or with a stealing ratio of 0, nothing is stolen", "[stealing]") {
+TEST_CASE("without either kind of stealing, or with a stealing ratio of 0, nothing is stolen", "[stealing]") {
   for (const poolify::TasksQueueOptions& queue :
-       {poolify::TasksQueueOptions{.task_stealing = false}, poolify::TasksQueueOptions{.tasks_stealing_ratio = 0}}) {
+       {poolify::TasksQueueOptions{.task_stealing = false, .tasks_stealing_on_back_pressure = false},
+        poolify::TasksQueueOptions{.tasks_stealing_ratio = 0}}) {
     test::Gate gate;
     std::latch blocked(1);
     poolify::FixedPool<int, int> pool = blocking_pool(2, gate, blocked, queue);
@@ -154,4 +163,86 @@ TEST_CASE("1M tasks with stealing each run exactly once", "[stealing][stress]") 
   for (const auto& node : pool.worker_nodes()) stolen += node.tasks.stolen;
   CHECK(info.stolen_tasks == std::optional<std::uint64_t>(stolen));
   CHECK(most_stealing.load() <= static_cast<std::size_t>(std::ceil(nodes * ratio)));
+}
+
+TEST_CASE("a node over its back-pressure threshold hands tasks to nodes below it", "[stealing][back_pressure]") {
+  test::Gate gate;
+  std::latch blocked(2);
+  std::atomic<std::size_t> target{0};
+  poolify::FixedPool<int, int> pool(2, [&](int x) {
+    if (x < 0) {
+      blocked.count_down();
+      gate.wait();
+    }
+    return x;
+  }, {.tasks_queue_options = {.size = 4}});
+  pool.set_worker_choice_strategy<ToTarget>(&target);
+  poolify::Future<int> first = pool.execute(-1);  // node 0
+  target.store(1);
+  poolify::Future<int> second = pool.execute(-2);  // node 1: both block, so neither steals while idle
+  blocked.wait();
+  target.store(0);
+  std::vector<poolify::Future<int>> futures;
+  for (int i = 0; i < 10; ++i) futures.push_back(pool.execute(i));
+  // Each time node 0 reached 4 queued, node 1 (below 4 - 1) took its newest task, up to 3.
+  std::vector<poolify::WorkerNodeInfo> nodes = pool.worker_nodes();
+  CHECK(nodes[0].tasks.queued == 7);
+  CHECK(nodes[1].tasks.queued == 3);
+  CHECK(nodes[1].tasks.stolen == 3);
+  poolify::PoolInfo info = pool.info();
+  CHECK(info.back_pressure == std::optional<bool>(false));  // node 1 is below its threshold
+  CHECK(info.back_pressure_worker_nodes == std::optional<std::size_t>(1));
+  target.store(1);
+  futures.push_back(pool.execute(10));  // node 1 reaches 4; node 0 is over it too, so it takes none
+  nodes = pool.worker_nodes();
+  CHECK(nodes[1].tasks.queued == 4);
+  CHECK(nodes[0].tasks.stolen == 0);
+  info = pool.info();
+  CHECK(info.back_pressure == std::optional<bool>(true));  // every node is at its threshold
+  CHECK(info.back_pressure_worker_nodes == std::optional<std::size_t>(2));
+  gate.open();
+  for (std::size_t i = 0; i < futures.size(); ++i) CHECK(futures[i].get() == static_cast<int>(i));
+  CHECK(first.get() == -1);
+  CHECK(second.get() == -2);
+  pool.wait_idle();
+  CHECK(pool.info().back_pressure == std::optional<bool>(false));
+  CHECK(pool.info().executed_tasks == 13);
+}
+
+TEST_CASE("tasks queue options are validated at runtime and refused ones change nothing", "[stealing][validation]") {
+  poolify::FixedPool<int, int> pool(2, [](int x) { return x; });
+  CHECK_THROWS_WITH(pool.set_tasks_queue_options({.concurrency = 0}),
+                    "Invalid worker node tasks concurrency: 0 is a negative integer or zero");
+  CHECK_THROWS_AS(pool.set_tasks_queue_options({.tasks_stealing_ratio = 1.5}), std::out_of_range);
+  CHECK_THROWS_WITH(pool.enable_tasks_queue(true, poolify::TasksQueueOptions{.load_exponent = 0}),
+                    "Invalid worker node tasks queue load exponent: must be greater than 0");
+  CHECK(pool.tasks_queue_options().concurrency == 1);
+  CHECK(pool.tasks_queue_options().tasks_stealing_ratio == 0.6);
+  CHECK(pool.options().enable_tasks_queue);
+  pool.set_tasks_queue_options({.size = 9, .task_stealing = false});
+  CHECK(pool.tasks_queue_options().size == 9);
+  CHECK_FALSE(pool.options().tasks_queue_options.task_stealing);
+  CHECK(pool.execute(1).get() == 1);
+}
+
+TEST_CASE("the tasks queue can be disabled and enabled under load without losing a task", "[stealing]") {
+  constexpr int tasks = 20'000;
+  std::vector<std::atomic<int>> runs(tasks);
+  poolify::FixedPool<int> pool(3, [&runs](int id) { runs[static_cast<std::size_t>(id)].fetch_add(1); },
+                               {.worker_choice_strategy = WorkerChoiceStrategy::round_robin});
+  std::thread producer([&] {
+    for (int id = 0; id < tasks; ++id) static_cast<void>(pool.execute(id));
+  });
+  for (int round = 0; round < 200; ++round) {
+    pool.enable_tasks_queue(round % 2 == 1);
+    CHECK(pool.info().queued_tasks.has_value() == (round % 2 == 1));
+  }
+  pool.enable_tasks_queue(true, poolify::TasksQueueOptions{.tasks_stealing_ratio = 1.0});
+  producer.join();
+  pool.wait_idle();
+  int wrong = 0;
+  for (const auto& run : runs) wrong += run.load() == 1 ? 0 : 1;
+  CHECK(wrong == 0);
+  CHECK(pool.info().executed_tasks == tasks);
+  CHECK(pool.tasks_queue_options().tasks_stealing_ratio == 1.0);
 }

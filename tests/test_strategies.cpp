@@ -115,9 +115,9 @@ TEST_CASE("least used prefers an awake node to a sleeping one of the same load, 
 }
 
 TEST_CASE("a round robin pool spreads a single submitter's tasks evenly", "[strategies][pool]") {
-  // Without stealing, the nodes run what the strategy gave them.
+  // Without stealing (idle or on back pressure), the nodes run what the strategy gave them.
   poolify::FixedPool<int> pool(3, [](int) {}, {.worker_choice_strategy = poolify::WorkerChoiceStrategy::round_robin,
-                                               .tasks_queue_options = {.task_stealing = false}});
+                                               .tasks_queue_options = {.task_stealing = false, .tasks_stealing_on_back_pressure = false}});
   for (int i = 0; i < 300; ++i) (void)pool.execute(i);
   pool.wait_idle();
   for (const auto& node : pool.worker_nodes()) CHECK(node.tasks.executed == 100);
@@ -522,7 +522,7 @@ TEST_CASE("a task function's own strategy chooses the nodes for its tasks", "[st
                                     {{"echo", [](int x) { return x; }},
                                      {"spread", [](int x) { return x; },
                                       {.strategy = poolify::WorkerChoiceStrategy::round_robin}}},
-                                    {.tasks_queue_options = {.task_stealing = false}});
+                                    {.tasks_queue_options = {.task_stealing = false, .tasks_stealing_on_back_pressure = false}});
   CHECK(pool.info().default_strategy == poolify::WorkerChoiceStrategy::least_used);
   for (int i = 0; i < 300; ++i) static_cast<void>(pool.execute(i, "spread"));
   pool.wait_idle();

@@ -78,6 +78,8 @@ struct PoolInfo {
   std::uint64_t executed_tasks = 0;           ///< Tasks that returned a value.
   std::uint64_t executing_tasks = 0;          ///< Tasks running now.
   std::uint64_t failed_tasks = 0;             ///< Tasks that threw.
+  std::optional<bool> back_pressure;                   ///< With `enable_tasks_queue`: every node's queue is at its threshold.
+  std::optional<std::size_t> back_pressure_worker_nodes;  ///< With `enable_tasks_queue`: nodes at their threshold.
   std::optional<std::uint64_t> queued_tasks;      ///< With `enable_tasks_queue`: tasks queued now.
   std::optional<std::uint64_t> max_queued_tasks;  ///< With `enable_tasks_queue`: sum of the nodes' high-water marks.
   std::optional<std::size_t> stealing_worker_nodes;  ///< With `enable_tasks_queue`: nodes stealing right now.

@@ -1228,7 +1228,7 @@ struct NodeUsage {
   alignas(cache_line) std::atomic<std::uint64_t> completed{0};  // tasks taken off this node and finished
   std::atomic<std::uint64_t> executed{0};                        // ran and returned
   std::atomic<std::uint64_t> failed{0};                          // ran and threw
-  std::atomic<std::uint64_t> stolen{0};                          // tasks this node stole from others
+  std::atomic<std::uint64_t> stolen{0};                          // tasks it stole or was handed on back pressure
   std::atomic<std::uint64_t> sequentially_stolen{0};             // tasks stolen in a row, since it last ran its own
 
   // Measurements, in milliseconds, recorded by the node's worker only when a strategy in use needs
@@ -1445,6 +1445,37 @@ class WorkerNode {
     queue_.pop_back();
     usage.queued.store(queue_.size(), std::memory_order_relaxed);
     return task;
+  }
+
+  /// Moves this node's newest queued task to `target` (back-pressure stealing), if `target` is open,
+  /// holds fewer than `below` tasks and may run the task (affinity). Both queue locks are held at
+  /// once, taken in key order, so the task is never out of both queues; the submission stays
+  /// counted where it was made. Wakes `target`'s worker if it sleeps. True if a task moved.
+  bool transfer_newest_to(WorkerNode& target, std::uint64_t below) noexcept {
+    WorkerNode& first = id_ < target.id_ ? *this : target;
+    WorkerNode& second = id_ < target.id_ ? target : *this;
+    bool asleep = false;
+    {
+      std::lock_guard lock_first(first.queue_lock_);
+      std::lock_guard lock_second(second.queue_lock_);
+      if (queue_.size() < 2 || target.closed_ || target.queue_.size() + 1 >= below) return false;
+      Task* task = queue_.back();
+      if (task->affinity != nullptr && task->affinity[target.id_] == 0) return false;
+      try {
+        target.queue_.push_back(task);
+      } catch (...) {
+        return false;  // the target's queue could not grow: the task stays here
+      }
+      queue_.pop_back();
+      usage.queued.store(queue_.size(), std::memory_order_relaxed);
+      target.usage.queued.store(target.queue_.size(), std::memory_order_relaxed);
+      if (target.queue_.size() > target.usage.max_queued.load(std::memory_order_relaxed)) {
+        target.usage.max_queued.store(target.queue_.size(), std::memory_order_relaxed);
+      }
+      asleep = target.take_sleeper();
+    }
+    if (asleep) wake_one(target.usage.sleeping);
+    return true;
   }
 
   /// The worker runs a task it stole: it counts as executing, under the lock (see `push`).
@@ -1804,6 +1835,8 @@ struct PoolInfo {
   std::uint64_t executed_tasks = 0;           ///< Tasks that returned a value.
   std::uint64_t executing_tasks = 0;          ///< Tasks running now.
   std::uint64_t failed_tasks = 0;             ///< Tasks that threw.
+  std::optional<bool> back_pressure;                   ///< With `enable_tasks_queue`: every node's queue is at its threshold.
+  std::optional<std::size_t> back_pressure_worker_nodes;  ///< With `enable_tasks_queue`: nodes at their threshold.
   std::optional<std::uint64_t> queued_tasks;      ///< With `enable_tasks_queue`: tasks queued now.
   std::optional<std::uint64_t> max_queued_tasks;  ///< With `enable_tasks_queue`: sum of the nodes' high-water marks.
   std::optional<std::size_t> stealing_worker_nodes;  ///< With `enable_tasks_queue`: nodes stealing right now.
@@ -2703,7 +2736,8 @@ class Pool {
       if (state == State::destroying) detail::throw_pool_error("Cannot destroy an already destroying pool");
       state_.store(State::destroying, std::memory_order_release);
     }
-    wait_idle_until(std::chrono::steady_clock::now() + options_.tasks_queue_options.tasks_finished_timeout);
+    wait_idle_until(std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(tasks_finished_timeout_ms_.load(std::memory_order_relaxed)));
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     for (std::size_t key = 0; key < active; ++key) {
       nodes_[key]->close().drain([this](Task* task) { abandon(task); });
@@ -2890,6 +2924,38 @@ class Pool {
     return strategies_.load(std::memory_order_acquire)->requirements;
   }
 
+  // ---------------------------------------------------------------- tasks queue
+
+  /// Turns the tasks queue's features on or off at runtime (poolifier's `enableTasksQueue`), with
+  /// `options` if given (as `set_tasks_queue_options`). A thread pool always queues: off means no
+  /// stealing, no back pressure and no queue fields in `info()`; the tasks queued on a node stay
+  /// there and run on it, so disabling loses nothing. Invalid options are refused with poolifier's
+  /// messages and change nothing.
+  void enable_tasks_queue(bool enable, const std::optional<TasksQueueOptions>& options = std::nullopt) {
+    if (options) detail::check_tasks_queue_options(*options);
+    std::lock_guard lock(config_mutex_);
+    options_.enable_tasks_queue = enable;
+    if (options) options_.tasks_queue_options = *options;
+    apply_tasks_queue_options();
+  }
+
+  /// Sets the tasks queue options at runtime, under load if need be (poolifier's
+  /// `setTasksQueueOptions`); they take effect at once for stealing, back pressure and
+  /// `tasks_finished_timeout`. Kept, and applied when the queue is enabled again, if it is off.
+  /// Invalid options are refused with poolifier's messages and change nothing.
+  void set_tasks_queue_options(const TasksQueueOptions& options) {
+    detail::check_tasks_queue_options(options);
+    std::lock_guard lock(config_mutex_);
+    options_.tasks_queue_options = options;
+    apply_tasks_queue_options();
+  }
+
+  /// The tasks queue options now.
+  [[nodiscard]] TasksQueueOptions tasks_queue_options() const {
+    std::lock_guard lock(config_mutex_);
+    return options_.tasks_queue_options;
+  }
+
   // ---------------------------------------------------------------- statistics
 
   /// A snapshot of the pool (see `PoolInfo`).
@@ -2910,11 +2976,14 @@ class Pool {
     std::uint64_t queued = 0;
     std::uint64_t max_queued = 0;
     std::uint64_t stolen = 0;
+    std::size_t back_pressured = 0;
+    const std::uint64_t back_pressure_size = back_pressure_size_.load(std::memory_order_relaxed);
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
       const std::uint64_t executing = usage.executing.load(std::memory_order_acquire);
       if (executing == 0) ++info.idle_worker_nodes;
-      if (executing >= options_.tasks_queue_options.concurrency) ++info.busy_worker_nodes;
+      if (executing >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
+      if (usage.queued.load(std::memory_order_relaxed) >= back_pressure_size) ++back_pressured;
       info.executing_tasks += executing;
       info.executed_tasks += usage.executed.load(std::memory_order_acquire);
       info.failed_tasks += usage.failed.load(std::memory_order_acquire);
@@ -2922,7 +2991,9 @@ class Pool {
       max_queued += usage.max_queued.load(std::memory_order_acquire);
       stolen += usage.stolen.load(std::memory_order_relaxed);
     }
-    if (options_.enable_tasks_queue) {
+    if (queue_enabled_.load(std::memory_order_relaxed)) {
+      info.back_pressure = active > 0 && back_pressured == active;
+      info.back_pressure_worker_nodes = back_pressured;
       info.queued_tasks = queued;
       info.max_queued_tasks = max_queued;
       info.stealing_worker_nodes = stealing_nodes_.load(std::memory_order_relaxed);
@@ -2960,7 +3031,9 @@ class Pool {
 
   /// The pool's options: those it was made with, with the strategy and strategy options of now.
   [[nodiscard]] PoolOptions options() const {
+    std::unique_lock lock(config_mutex_);
     PoolOptions options = options_;
+    lock.unlock();
     const detail::StrategySet& strategies = *strategies_.load(std::memory_order_acquire);
     options.worker_choice_strategy = strategies.default_kind;
     options.worker_choice_strategy_options = strategies.options;
@@ -3170,11 +3243,18 @@ class Pool {
                              std::to_string(retries) + ")");
   }
 
-  /// Publishes what the workers read of the queue options.
+  /// Publishes what other threads read of the queue options (under config_mutex_, or in the
+  /// constructor).
   void apply_tasks_queue_options() noexcept {
     const TasksQueueOptions& queue = options_.tasks_queue_options;
+    const bool enabled = options_.enable_tasks_queue;
+    queue_enabled_.store(enabled, std::memory_order_relaxed);
+    concurrency_.store(queue.concurrency, std::memory_order_relaxed);
+    tasks_finished_timeout_ms_.store(queue.tasks_finished_timeout.count(), std::memory_order_relaxed);
+    back_pressure_size_.store(queue.size != 0 ? queue.size : max_size_ * max_size_, std::memory_order_relaxed);
     stealing_ratio_.store(queue.tasks_stealing_ratio, std::memory_order_relaxed);
-    stealing_.store(options_.enable_tasks_queue && queue.task_stealing && queue.tasks_stealing_ratio > 0,
+    stealing_.store(enabled && queue.task_stealing && queue.tasks_stealing_ratio > 0, std::memory_order_relaxed);
+    shedding_.store(enabled && queue.tasks_stealing_on_back_pressure && queue.tasks_stealing_ratio > 0,
                     std::memory_order_relaxed);
   }
 
@@ -3211,6 +3291,7 @@ class Pool {
       const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_);
       if (pushed == Node::Pushed::refused) detail::throw_pool_error("Cannot execute a task on destroying pool");
       if (pushed == Node::Pushed::queued_to_busy) wake_a_thief(key);
+      if (shedding_.load(std::memory_order_relaxed)) shed_if_back_pressured(key);
     } catch (...) {
       // Not queued: take it back whole, as if execute had never been called.
       task->discard_inputs();
@@ -3310,15 +3391,15 @@ class Pool {
     if (victim == nullptr) return Steal::nothing;
     // poolifier's tasks_stealing_ratio: at most that share of the nodes steal at once.
     const auto limit = static_cast<std::uint32_t>(std::ceil(static_cast<double>(active) * stealing_ratio_.load(std::memory_order_relaxed)));
-    if (stealing_nodes_.fetch_add(1, std::memory_order_relaxed) >= limit) {
-      stealing_nodes_.fetch_sub(1, std::memory_order_relaxed);
-      return Steal::failed;
-    }
+    std::uint32_t stealing = stealing_nodes_.load(std::memory_order_relaxed);
+    do {
+      if (stealing >= limit) return Steal::failed;
+    } while (!stealing_nodes_.compare_exchange_weak(stealing, stealing + 1, std::memory_order_relaxed));
     task = victim->steal_for(thief.id());
     stealing_nodes_.fetch_sub(1, std::memory_order_relaxed);
     if (task == nullptr) return Steal::failed;
     thief.mark_executing();
-    detail::bump(thief.usage.stolen, std::memory_order_relaxed);
+    thief.usage.stolen.fetch_add(1, std::memory_order_relaxed);  // a submitter may count a shed task too
     detail::bump(thief.usage.sequentially_stolen, std::memory_order_relaxed);
     return Steal::stolen;
   }
@@ -3339,6 +3420,23 @@ class Pool {
       if (nodes_[key].get() != &thief && nodes_[key]->stealable_by(thief.id())) return true;
     }
     return false;
+  }
+
+  /// poolifier's stealing on back pressure: when node `source`'s queue reaches the threshold, each
+  /// other node whose queue is below the threshold minus one takes one of its newest tasks.
+  void shed_if_back_pressured(std::size_t source) noexcept {
+    const std::uint64_t size = back_pressure_size_.load(std::memory_order_relaxed);
+    Node& from = *nodes_[source];
+    if (size <= 1 || from.usage.queued.load(std::memory_order_relaxed) < size) return;
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    for (std::size_t key = 0; key < active; ++key) {
+      Node& to = *nodes_[key];
+      if (key == source || !to.usage.ready.load(std::memory_order_relaxed) ||
+          to.usage.queued.load(std::memory_order_relaxed) + 1 >= size) {
+        continue;
+      }
+      if (from.transfer_newest_to(to, size)) to.usage.stolen.fetch_add(1, std::memory_order_relaxed);
+    }
   }
 
   /// A task was queued behind other work on node `busy` while workers sleep: wake one to steal it.
@@ -3497,7 +3595,7 @@ class Pool {
   std::vector<const detail::NodeUsage*> usages_;       // their counters, as strategies see them
   std::atomic<std::size_t> active_nodes_{0};           // nodes_[0, active) run a worker
 
-  std::mutex config_mutex_;                            // serializes task-function and strategy changes
+  mutable std::mutex config_mutex_;                          // serializes task-function and strategy changes
   std::vector<std::unique_ptr<Registry>> registries_;  // every version, guarded by config_mutex_
   std::atomic<const Registry*> registry_{nullptr};     // the current version
   std::vector<std::unique_ptr<detail::AnyStrategy>> strategy_store_;  // every strategy made, guarded by config_mutex_
@@ -3515,6 +3613,11 @@ class Pool {
   std::atomic<std::uint32_t> stealing_nodes_{0};  // workers in the act of stealing
   std::atomic<bool> stealing_{false};             // idle nodes steal (tasks queue and task_stealing on)
   std::atomic<double> stealing_ratio_{0.6};       // tasks_stealing_ratio
+  std::atomic<bool> shedding_{false};             // nodes over the back-pressure threshold shed tasks
+  std::atomic<bool> queue_enabled_{true};         // enable_tasks_queue
+  std::atomic<std::size_t> concurrency_{1};       // tasks_queue_options.concurrency
+  std::atomic<std::uint64_t> back_pressure_size_{1};           // tasks_queue_options.size, or max_size^2
+  std::atomic<std::chrono::milliseconds::rep> tasks_finished_timeout_ms_{0};
 
   std::atomic<std::uint32_t> idle_waiters_{0};
   std::atomic<std::uint32_t> idle_epoch_{0};

@@ -40,7 +40,7 @@ struct NodeUsage {
   alignas(cache_line) std::atomic<std::uint64_t> completed{0};  // tasks taken off this node and finished
   std::atomic<std::uint64_t> executed{0};                        // ran and returned
   std::atomic<std::uint64_t> failed{0};                          // ran and threw
-  std::atomic<std::uint64_t> stolen{0};                          // tasks this node stole from others
+  std::atomic<std::uint64_t> stolen{0};                          // tasks it stole or was handed on back pressure
   std::atomic<std::uint64_t> sequentially_stolen{0};             // tasks stolen in a row, since it last ran its own
 
   // Measurements, in milliseconds, recorded by the node's worker only when a strategy in use needs

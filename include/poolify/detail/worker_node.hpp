@@ -112,6 +112,37 @@ class WorkerNode {
     return task;
   }
 
+  /// Moves this node's newest queued task to `target` (back-pressure stealing), if `target` is open,
+  /// holds fewer than `below` tasks and may run the task (affinity). Both queue locks are held at
+  /// once, taken in key order, so the task is never out of both queues; the submission stays
+  /// counted where it was made. Wakes `target`'s worker if it sleeps. True if a task moved.
+  bool transfer_newest_to(WorkerNode& target, std::uint64_t below) noexcept {
+    WorkerNode& first = id_ < target.id_ ? *this : target;
+    WorkerNode& second = id_ < target.id_ ? target : *this;
+    bool asleep = false;
+    {
+      std::lock_guard lock_first(first.queue_lock_);
+      std::lock_guard lock_second(second.queue_lock_);
+      if (queue_.size() < 2 || target.closed_ || target.queue_.size() + 1 >= below) return false;
+      Task* task = queue_.back();
+      if (task->affinity != nullptr && task->affinity[target.id_] == 0) return false;
+      try {
+        target.queue_.push_back(task);
+      } catch (...) {
+        return false;  // the target's queue could not grow: the task stays here
+      }
+      queue_.pop_back();
+      usage.queued.store(queue_.size(), std::memory_order_relaxed);
+      target.usage.queued.store(target.queue_.size(), std::memory_order_relaxed);
+      if (target.queue_.size() > target.usage.max_queued.load(std::memory_order_relaxed)) {
+        target.usage.max_queued.store(target.queue_.size(), std::memory_order_relaxed);
+      }
+      asleep = target.take_sleeper();
+    }
+    if (asleep) wake_one(target.usage.sleeping);
+    return true;
+  }
+
   /// The worker runs a task it stole: it counts as executing, under the lock (see `push`).
   void mark_executing() noexcept {
     std::lock_guard lock(queue_lock_);
