@@ -180,11 +180,11 @@ struct WorkerChoiceStrategyOptions {
 
 /// Options of the worker nodes' task queues (poolifier's `tasksQueueOptions`).
 struct TasksQueueOptions {
-  std::size_t size = 0;         ///< Back-pressure threshold per node; 0 means max_size squared.
-  std::size_t concurrency = 1;  ///< Tasks in flight per node.
-  bool task_stealing = true;    ///< Idle nodes steal queued tasks (planned).
-  bool tasks_stealing_on_back_pressure = true;  ///< Nodes over the threshold shed tasks (planned).
-  double tasks_stealing_ratio = 0.6;            ///< Most nodes stealing at once, as a share.
+  std::size_t size = 0;         ///< Back-pressure threshold per node (not a capacity); 0 means max_size squared.
+  std::size_t concurrency = 1;  ///< Tasks in flight per node (counts for `busy_worker_nodes`; more needs helping waits).
+  bool task_stealing = true;    ///< Idle nodes steal the newest task of the most loaded node.
+  bool tasks_stealing_on_back_pressure = true;  ///< A node at its threshold hands tasks to nodes below it.
+  double tasks_stealing_ratio = 0.6;            ///< Most nodes stealing at once, as a share (0: no stealing).
   std::chrono::milliseconds tasks_finished_timeout{2000};  ///< How long `destroy()` lets queued tasks run.
   double aging_factor = 0.001;      ///< Priority points a queued task gains per ms (planned).
   double load_exponent = 2.0 / 3.0;  ///< Weight of the queue length in aging (planned).
@@ -200,7 +200,7 @@ struct PoolOptions {
   bool start_workers = true;            ///< Start the workers in the constructor; else call `start()`.
   bool restart_worker_on_error = true;  ///< Replace a node whose worker failed (planned).
   bool enable_events = true;            ///< Events (planned).
-  bool enable_tasks_queue = true;       ///< Report queue statistics; back pressure and stealing (planned).
+  bool enable_tasks_queue = true;       ///< Stealing, back pressure and queue statistics (threads always queue).
   TasksQueueOptions tasks_queue_options{};  ///< Queue options.
   std::chrono::milliseconds max_inactive_time{60000};  ///< Dynamic nodes retire after this idle time (planned).
   KillBehavior kill_behavior = KillBehavior::soft;      ///< How idle dynamic nodes retire (planned).
