@@ -125,8 +125,6 @@ TEST_CASE("task function properties are validated with poolifier's messages", "[
                     "Invalid worker node keys: must not be an empty array");
   CHECK_THROWS_WITH(pool.add_task_function("s", spaces, {.strategy = poolify::WorkerChoiceStrategy::custom}),
                     "Invalid worker choice strategy 'CUSTOM'");
-  // Valid but not applied yet: refused instead of silently ignored.
-  CHECK_THROWS_WITH(pool.add_task_function("p", spaces, {.priority = 5}), test::contains("not supported yet"));
   CHECK(names(pool) == std::vector<std::string>{"default"});
 }
 

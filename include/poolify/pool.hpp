@@ -494,6 +494,7 @@ class Pool {
       : type_(type), min_size_(min_size), max_size_(max_size), options_(std::move(options)) {
     detail::check_pool_options(options_, max_size_);
     registries_.push_back(make_registry(std::move(functions)));
+    publish_priorities(*registries_.back());
     registry_.store(registries_.back().get(), std::memory_order_release);
     {
       std::lock_guard lock(config_mutex_);
@@ -556,7 +557,15 @@ class Pool {
     // Old versions stay alive until the pool dies: queued tasks and concurrent lookups may still
     // point into them, and updates are rare.
     registries_.push_back(std::move(next));
+    publish_priorities(*registries_.back());
     registry_.store(registries_.back().get(), std::memory_order_release);
+  }
+
+  /// Queues order tasks by priority only while some task function has one (poolifier's rule).
+  void publish_priorities(const Registry& registry) noexcept {
+    bool any = false;
+    for (const auto& entry : registry.entries) any = any || entry->properties.priority != 0;
+    priorities_.store(any, std::memory_order_relaxed);
   }
 
   [[nodiscard]] const Entry* lookup(std::string_view name) const noexcept {
@@ -697,6 +706,8 @@ class Pool {
     tasks_finished_timeout_ms_.store(queue.tasks_finished_timeout.count(), std::memory_order_relaxed);
     back_pressure_size_.store(queue.size != 0 ? queue.size : max_size_ * max_size_, std::memory_order_relaxed);
     stealing_ratio_.store(queue.tasks_stealing_ratio, std::memory_order_relaxed);
+    aging_factor_.store(queue.aging_factor, std::memory_order_relaxed);
+    load_exponent_.store(queue.load_exponent, std::memory_order_relaxed);
     stealing_.store(enabled && queue.task_stealing && queue.tasks_stealing_ratio > 0, std::memory_order_relaxed);
     shedding_.store(enabled && queue.tasks_stealing_on_back_pressure && queue.tasks_stealing_ratio > 0,
                     std::memory_order_relaxed);
@@ -728,14 +739,23 @@ class Pool {
       }
       // One clock reading per submission, and only when wait times are measured; a strategy that
       // needs the time (fair share) gets this one.
+      // Priorities need it too, to age queued tasks.
+      const bool prioritized = priorities_.load(std::memory_order_relaxed);
       task->submitted_ms =
-          (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
+          prioritized || (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
       task->affinity = entry.affinity.empty() ? nullptr : entry.affinity.data();
+      task->priority = entry.properties.priority;
       const std::size_t key = choose_node(entry, task->submitted_ms);
-      const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_);
+      const detail::PriorityOrder order{aging_factor_.load(std::memory_order_relaxed),
+                                        load_exponent_.load(std::memory_order_relaxed)};
+      std::uint64_t queued = 0;
+      const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_, prioritized ? &order : nullptr, queued);
       if (pushed == Node::Pushed::refused) detail::throw_pool_error("Cannot execute a task on destroying pool");
       if (pushed == Node::Pushed::queued_to_busy) wake_a_thief(key);
-      if (shedding_.load(std::memory_order_relaxed)) shed_if_back_pressured(key);
+      // As poolifier, on the push that brings the queue to its threshold (an edge, not every push above).
+      if (queued == back_pressure_size_.load(std::memory_order_relaxed) && shedding_.load(std::memory_order_relaxed)) {
+        shed_back_pressure(key);
+      }
     } catch (...) {
       // Not queued: take it back whole, as if execute had never been called.
       task->discard_inputs();
@@ -777,18 +797,20 @@ class Pool {
   void work(Node& node) {
     detail::current_pool = this;
     run_hook(options_.on_worker_start, node.id());
+    bool steal_first = false;  // the last park ended because another node had work to steal
     for (;;) {
       if (Task* task = node.pop()) {
         if (node.usage.sequentially_stolen.load(std::memory_order_relaxed) != 0) {
           node.usage.sequentially_stolen.store(0, std::memory_order_relaxed);
         }
+        steal_first = false;
         run(node, task);
         continue;
       }
       if (node.stop_requested()) break;
       const bool stealing = stealing_.load(std::memory_order_relaxed);
       Steal attempt = Steal::nothing;
-      if (stealing) {
+      if (stealing && steal_first) {  // keeps stealing, one task at a time, while there is work
         Task* task = nullptr;
         attempt = steal(node, task);
         if (task != nullptr) {
@@ -804,8 +826,9 @@ class Pool {
       // After a steal that failed although there was work (the newest task may not run here, or
       // too many nodes steal at once), spinning on "there is work" would spin hot: wait for a push.
       const bool watch = stealing && attempt == Steal::nothing;
-      node.park([&] { return watch && stealable_elsewhere(node); },
-                [&] { return stealable_elsewhere_now(node); }, stealing ? &sleepers_ : nullptr);
+      steal_first = node.park([&] { return watch && stealable_elsewhere(node); },
+                              [&] { return stealable_elsewhere_now(node); },
+                              stealing ? &sleepers_ : nullptr) == Node::Woken::stealable;
     }
     run_hook(options_.on_worker_exit, node.id());
     detail::current_pool = nullptr;
@@ -866,12 +889,12 @@ class Pool {
     return false;
   }
 
-  /// poolifier's stealing on back pressure: when node `source`'s queue reaches the threshold, each
-  /// other node whose queue is below the threshold minus one takes one of its newest tasks.
-  void shed_if_back_pressured(std::size_t source) noexcept {
+  /// poolifier's stealing on back pressure: node `source`'s queue has just reached the threshold;
+  /// each other node whose queue is below the threshold minus one takes one of its newest tasks.
+  void shed_back_pressure(std::size_t source) noexcept {
     const std::uint64_t size = back_pressure_size_.load(std::memory_order_relaxed);
     Node& from = *nodes_[source];
-    if (size <= 1 || from.usage.queued.load(std::memory_order_relaxed) < size) return;
+    if (size <= 1) return;
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     for (std::size_t key = 0; key < active; ++key) {
       Node& to = *nodes_[key];
@@ -1058,6 +1081,9 @@ class Pool {
   std::atomic<bool> stealing_{false};             // idle nodes steal (tasks queue and task_stealing on)
   std::atomic<double> stealing_ratio_{0.6};       // tasks_stealing_ratio
   std::atomic<bool> shedding_{false};             // nodes over the back-pressure threshold shed tasks
+  std::atomic<bool> priorities_{false};           // some task function has a priority
+  std::atomic<double> aging_factor_{0.001};       // tasks_queue_options.aging_factor
+  std::atomic<double> load_exponent_{2.0 / 3.0};  // tasks_queue_options.load_exponent
   std::atomic<bool> queue_enabled_{true};         // enable_tasks_queue
   std::atomic<std::size_t> concurrency_{1};       // tasks_queue_options.concurrency
   std::atomic<std::uint64_t> back_pressure_size_{1};           // tasks_queue_options.size, or max_size^2

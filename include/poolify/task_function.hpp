@@ -34,7 +34,9 @@ struct WorkerNodeKeys : std::optional<std::vector<std::size_t>> {
 
 /// Properties of a named task function (poolifier's `TaskFunctionProperties`).
 struct TaskFunctionProperties {
-  int priority = 0;                              ///< -20..19, lower runs first (planned: not yet applied).
+  /// -20..19, lower runs first, FIFO among equals; queued tasks age (`aging_factor`), so a low
+  /// priority is not starved. Queues order by priority only while some task function has one.
+  int priority = 0;
   /// The strategy that chooses the node for this function's tasks; default: the pool's.
   std::optional<WorkerChoiceStrategy> strategy{};
   /// Affinity: only these nodes run this function's tasks (distinct keys below the pool's max

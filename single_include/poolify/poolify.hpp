@@ -247,7 +247,9 @@ struct WorkerNodeKeys : std::optional<std::vector<std::size_t>> {
 
 /// Properties of a named task function (poolifier's `TaskFunctionProperties`).
 struct TaskFunctionProperties {
-  int priority = 0;                              ///< -20..19, lower runs first (planned: not yet applied).
+  /// -20..19, lower runs first, FIFO among equals; queued tasks age (`aging_factor`), so a low
+  /// priority is not starved. Queues order by priority only while some task function has one.
+  int priority = 0;
   /// The strategy that chooses the node for this function's tasks; default: the pool's.
   std::optional<WorkerChoiceStrategy> strategy{};
   /// Affinity: only these nodes run this function's tasks (distinct keys below the pool's max
@@ -483,10 +485,6 @@ inline void check_task_function_properties(const TaskFunctionProperties& propert
       throw_out_of_range("Cannot add a task function with invalid worker node keys: " + invalid +
                          ". Valid keys are: 0.." + std::to_string(max_size - 1));
     }
-  }
-  // Validated as poolifier does, but not applied yet: refuse rather than silently ignore it.
-  if (properties.priority != 0) {
-    throw_invalid_argument("poolify " POOLIFY_VERSION_STRING ": task function priority is not supported yet");
   }
 }
 
@@ -1053,8 +1051,12 @@ class TaskState final : public ResultState<Response> {
   /// The node keys its task function may run on (one flag per key), or null for any node.
   const unsigned char* affinity = nullptr;
 
-  /// When the task was submitted (ms on the steady clock), or 0 when wait time is not measured.
+  /// When the task was submitted (ms on the steady clock), or 0 when neither wait times are
+  /// measured nor priorities are in use.
   double submitted_ms = 0;
+
+  /// Its task function's priority (-20..19, lower first), used when priorities are in use.
+  int priority = 0;
 
   TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
 
@@ -1295,6 +1297,20 @@ class RingDeque {
     ++size_;
   }
 
+  /// Inserts `value` before the value at `index` (<= size()), moving the later ones back by one;
+  /// may throw std::bad_alloc when it must grow, changing nothing then.
+  void insert(std::size_t index, T value) {
+    if (size_ == capacity_) grow();
+    for (std::size_t at = size_; at > index; --at) {
+      slots_[(head_ + at) & (capacity_ - 1)] = slots_[(head_ + at - 1) & (capacity_ - 1)];
+    }
+    slots_[(head_ + index) & (capacity_ - 1)] = value;
+    ++size_;
+  }
+
+  /// The value at `index` (< size()), counted from the front.
+  [[nodiscard]] T at(std::size_t index) const noexcept { return slots_[(head_ + index) & (capacity_ - 1)]; }
+
   /// The front value; the deque must not be empty.
   [[nodiscard]] T front() const noexcept { return slots_[head_]; }
 
@@ -1345,6 +1361,7 @@ POOLIFY_NAMESPACE_END
 // #include <poolify/version.hpp>
 
 #include <atomic>      // std::atomic
+#include <cmath>       // std::pow
 #include <cstddef>     // std::size_t
 #include <cstdint>     // std::uint32_t
 #include <mutex>       // std::lock_guard
@@ -1354,6 +1371,16 @@ POOLIFY_NAMESPACE_END
 
 POOLIFY_NAMESPACE_BEGIN
 namespace detail {
+
+/// How queued tasks are ordered when some task function has a priority (poolifier's aging).
+struct PriorityOrder {
+  double aging_factor = 0.001;       ///< Priority points a queued task gains per ms.
+  double load_exponent = 2.0 / 3.0;  ///< How much a long queue speeds aging up.
+};
+
+/// How far back from the newest a prioritized task may be placed (poolifier's bucket size):
+/// bounds the cost of one push, and keeps the tasks queued before that in their order.
+inline constexpr std::size_t priority_window = 2048;
 
 /// Signals a running task's stop token when the pool is destroyed.
 struct ForwardStop {
@@ -1385,14 +1412,26 @@ class WorkerNode {
   /// workers that would steal (0 when stealing is off): it is read under the queue lock, which a
   /// worker going to sleep takes after counting itself, so that either the worker sees this task
   /// or this push sees the worker.
-  Pushed push(Task* task, const std::atomic<std::uint32_t>& sleepers) {
+  ///
+  /// With `order` (some task function has a priority), the task is placed by effective priority:
+  /// priority - age x aging_factor x (1 + ((queued + 1) / 2048)^load_exponent), lower first, FIFO
+  /// among equals, at most `priority_window` places before the newest; `task->submitted_ms` must
+  /// be stamped. Without, it goes to the back: queues pay nothing for priorities nobody uses.
+  /// `queued_after` receives the queue's length once the task is in.
+  Pushed push(Task* task, const std::atomic<std::uint32_t>& sleepers, const PriorityOrder* order,
+              std::uint64_t& queued_after) {
     bool asleep = false;
     bool behind_work = false;
     {
       std::lock_guard lock(queue_lock_);
       if (closed_) return Pushed::refused;
-      queue_.push_back(task);  // may throw std::bad_alloc: nothing was changed then
+      if (order == nullptr) {
+        queue_.push_back(task);  // may throw std::bad_alloc: nothing was changed then
+      } else {
+        queue_.insert(priority_place(*task, *order), task);  // the same
+      }
       const std::uint64_t queued = queue_.size();
+      queued_after = queued;
       if (queued > usage.max_queued.load(std::memory_order_relaxed)) {
         usage.max_queued.store(queued, std::memory_order_relaxed);
       }
@@ -1552,23 +1591,32 @@ class WorkerNode {
   /// wakes it, or the worker sees the task: no wake-up is lost, and no fence is paid per task. The
   /// same holds for work to steal: the worker counts itself in `sleepers`, then looks at every
   /// other queue under its lock (`recheck()`), and a push reads `sleepers` under that lock.
+  /// Why `park` returned.
+  enum class Woken { work, stealable, slept };
+
   template <class Stealable, class Recheck>
-  void park(Stealable&& stealable_elsewhere, Recheck&& recheck, std::atomic<std::uint32_t>* sleepers) noexcept {
+  Woken park(Stealable&& stealable_elsewhere, Recheck&& recheck, std::atomic<std::uint32_t>* sleepers) noexcept {
     // Spin with a growing pause between looks (exponential backoff), then yield for a while before
     // sleeping: on a machine with fewer cores than threads, a yielding worker hands its core to
     // the submitter that is about to feed it, instead of parking and needing a wake-up (a system
-    // call and a context switch) a moment later.
-    for (int round = 0, pause = 1; round < 7; ++round, pause *= 2) {
-      if (has_work_or_stop() || stealable_elsewhere()) return;
+    // call and a context switch) a moment later. Other nodes' queues are looked at only after the
+    // first rounds: a submitter usually feeds an idle node within a microsecond, and a thief that
+    // takes a task from a node the submitter is pushing to costs both of them a lock handoff.
+    constexpr int rounds = 8;
+    constexpr int own_queue_only = 4;
+    for (int round = 0, pause = 1; round < rounds; ++round, pause *= 2) {
+      if (has_work_or_stop()) return Woken::work;
+      if (round >= own_queue_only && stealable_elsewhere()) return Woken::stealable;
       for (int spin = 0; spin < pause; ++spin) cpu_relax();
     }
     for (int yields = 0; yields < 32; ++yields) {
-      if (has_work_or_stop() || stealable_elsewhere()) return;
+      if (has_work_or_stop()) return Woken::work;
+      if (stealable_elsewhere()) return Woken::stealable;
       std::this_thread::yield();
     }
     {
       std::lock_guard lock(queue_lock_);
-      if (!queue_.empty() || stopping_.load(std::memory_order_relaxed)) return;
+      if (!queue_.empty() || stopping_.load(std::memory_order_relaxed)) return Woken::work;
       usage.sleeping.store(1, std::memory_order_relaxed);
     }
     if (sleepers != nullptr) {
@@ -1579,13 +1627,14 @@ class WorkerNode {
           usage.sleeping.store(0, std::memory_order_relaxed);
         }
         sleepers->fetch_sub(1, std::memory_order_relaxed);
-        return;
+        return Woken::stealable;
       }
     }
     // Returns at once if a submitter already took the flag back (the word is no longer 1).
     wait_on(usage.sleeping, 1);
     usage.sleeping.store(0, std::memory_order_relaxed);  // also after a spurious wake-up
     if (sleepers != nullptr) sleepers->fetch_sub(1, std::memory_order_relaxed);
+    return Woken::slept;
   }
 
   NodeUsage usage;                          // counters (cache-line aligned inside)
@@ -1595,6 +1644,23 @@ class WorkerNode {
  private:
   [[nodiscard]] bool has_work_or_stop() const noexcept {
     return usage.queued.load(std::memory_order_relaxed) != 0 || stopping_.load(std::memory_order_relaxed);
+  }
+
+  /// Under the queue lock: where `task` goes by effective priority (see `push`).
+  [[nodiscard]] std::size_t priority_place(const Task& task, const PriorityOrder& order) const noexcept {
+    const std::size_t size = queue_.size();
+    const double aging = order.aging_factor *
+                         (1 + std::pow(static_cast<double>(size + 1) / static_cast<double>(priority_window), order.load_exponent));
+    const auto mine = static_cast<double>(task.priority);  // age 0
+    std::size_t index = size;
+    const std::size_t floor = size > priority_window ? size - priority_window : 0;
+    while (index > floor) {
+      const Task& before = *queue_.at(index - 1);
+      const double theirs = static_cast<double>(before.priority) - (task.submitted_ms - before.submitted_ms) * aging;
+      if (theirs <= mine) break;
+      --index;
+    }
+    return index;
   }
 
   [[nodiscard]] bool stealable_locked() const noexcept {
@@ -3050,6 +3116,7 @@ class Pool {
       : type_(type), min_size_(min_size), max_size_(max_size), options_(std::move(options)) {
     detail::check_pool_options(options_, max_size_);
     registries_.push_back(make_registry(std::move(functions)));
+    publish_priorities(*registries_.back());
     registry_.store(registries_.back().get(), std::memory_order_release);
     {
       std::lock_guard lock(config_mutex_);
@@ -3112,7 +3179,15 @@ class Pool {
     // Old versions stay alive until the pool dies: queued tasks and concurrent lookups may still
     // point into them, and updates are rare.
     registries_.push_back(std::move(next));
+    publish_priorities(*registries_.back());
     registry_.store(registries_.back().get(), std::memory_order_release);
+  }
+
+  /// Queues order tasks by priority only while some task function has one (poolifier's rule).
+  void publish_priorities(const Registry& registry) noexcept {
+    bool any = false;
+    for (const auto& entry : registry.entries) any = any || entry->properties.priority != 0;
+    priorities_.store(any, std::memory_order_relaxed);
   }
 
   [[nodiscard]] const Entry* lookup(std::string_view name) const noexcept {
@@ -3253,6 +3328,8 @@ class Pool {
     tasks_finished_timeout_ms_.store(queue.tasks_finished_timeout.count(), std::memory_order_relaxed);
     back_pressure_size_.store(queue.size != 0 ? queue.size : max_size_ * max_size_, std::memory_order_relaxed);
     stealing_ratio_.store(queue.tasks_stealing_ratio, std::memory_order_relaxed);
+    aging_factor_.store(queue.aging_factor, std::memory_order_relaxed);
+    load_exponent_.store(queue.load_exponent, std::memory_order_relaxed);
     stealing_.store(enabled && queue.task_stealing && queue.tasks_stealing_ratio > 0, std::memory_order_relaxed);
     shedding_.store(enabled && queue.tasks_stealing_on_back_pressure && queue.tasks_stealing_ratio > 0,
                     std::memory_order_relaxed);
@@ -3284,14 +3361,23 @@ class Pool {
       }
       // One clock reading per submission, and only when wait times are measured; a strategy that
       // needs the time (fair share) gets this one.
+      // Priorities need it too, to age queued tasks.
+      const bool prioritized = priorities_.load(std::memory_order_relaxed);
       task->submitted_ms =
-          (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
+          prioritized || (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
       task->affinity = entry.affinity.empty() ? nullptr : entry.affinity.data();
+      task->priority = entry.properties.priority;
       const std::size_t key = choose_node(entry, task->submitted_ms);
-      const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_);
+      const detail::PriorityOrder order{aging_factor_.load(std::memory_order_relaxed),
+                                        load_exponent_.load(std::memory_order_relaxed)};
+      std::uint64_t queued = 0;
+      const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_, prioritized ? &order : nullptr, queued);
       if (pushed == Node::Pushed::refused) detail::throw_pool_error("Cannot execute a task on destroying pool");
       if (pushed == Node::Pushed::queued_to_busy) wake_a_thief(key);
-      if (shedding_.load(std::memory_order_relaxed)) shed_if_back_pressured(key);
+      // As poolifier, on the push that brings the queue to its threshold (an edge, not every push above).
+      if (queued == back_pressure_size_.load(std::memory_order_relaxed) && shedding_.load(std::memory_order_relaxed)) {
+        shed_back_pressure(key);
+      }
     } catch (...) {
       // Not queued: take it back whole, as if execute had never been called.
       task->discard_inputs();
@@ -3333,18 +3419,20 @@ class Pool {
   void work(Node& node) {
     detail::current_pool = this;
     run_hook(options_.on_worker_start, node.id());
+    bool steal_first = false;  // the last park ended because another node had work to steal
     for (;;) {
       if (Task* task = node.pop()) {
         if (node.usage.sequentially_stolen.load(std::memory_order_relaxed) != 0) {
           node.usage.sequentially_stolen.store(0, std::memory_order_relaxed);
         }
+        steal_first = false;
         run(node, task);
         continue;
       }
       if (node.stop_requested()) break;
       const bool stealing = stealing_.load(std::memory_order_relaxed);
       Steal attempt = Steal::nothing;
-      if (stealing) {
+      if (stealing && steal_first) {  // keeps stealing, one task at a time, while there is work
         Task* task = nullptr;
         attempt = steal(node, task);
         if (task != nullptr) {
@@ -3360,8 +3448,9 @@ class Pool {
       // After a steal that failed although there was work (the newest task may not run here, or
       // too many nodes steal at once), spinning on "there is work" would spin hot: wait for a push.
       const bool watch = stealing && attempt == Steal::nothing;
-      node.park([&] { return watch && stealable_elsewhere(node); },
-                [&] { return stealable_elsewhere_now(node); }, stealing ? &sleepers_ : nullptr);
+      steal_first = node.park([&] { return watch && stealable_elsewhere(node); },
+                              [&] { return stealable_elsewhere_now(node); },
+                              stealing ? &sleepers_ : nullptr) == Node::Woken::stealable;
     }
     run_hook(options_.on_worker_exit, node.id());
     detail::current_pool = nullptr;
@@ -3422,12 +3511,12 @@ class Pool {
     return false;
   }
 
-  /// poolifier's stealing on back pressure: when node `source`'s queue reaches the threshold, each
-  /// other node whose queue is below the threshold minus one takes one of its newest tasks.
-  void shed_if_back_pressured(std::size_t source) noexcept {
+  /// poolifier's stealing on back pressure: node `source`'s queue has just reached the threshold;
+  /// each other node whose queue is below the threshold minus one takes one of its newest tasks.
+  void shed_back_pressure(std::size_t source) noexcept {
     const std::uint64_t size = back_pressure_size_.load(std::memory_order_relaxed);
     Node& from = *nodes_[source];
-    if (size <= 1 || from.usage.queued.load(std::memory_order_relaxed) < size) return;
+    if (size <= 1) return;
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     for (std::size_t key = 0; key < active; ++key) {
       Node& to = *nodes_[key];
@@ -3614,6 +3703,9 @@ class Pool {
   std::atomic<bool> stealing_{false};             // idle nodes steal (tasks queue and task_stealing on)
   std::atomic<double> stealing_ratio_{0.6};       // tasks_stealing_ratio
   std::atomic<bool> shedding_{false};             // nodes over the back-pressure threshold shed tasks
+  std::atomic<bool> priorities_{false};           // some task function has a priority
+  std::atomic<double> aging_factor_{0.001};       // tasks_queue_options.aging_factor
+  std::atomic<double> load_exponent_{2.0 / 3.0};  // tasks_queue_options.load_exponent
   std::atomic<bool> queue_enabled_{true};         // enable_tasks_queue
   std::atomic<std::size_t> concurrency_{1};       // tasks_queue_options.concurrency
   std::atomic<std::uint64_t> back_pressure_size_{1};           // tasks_queue_options.size, or max_size^2

@@ -48,6 +48,20 @@ class RingDeque {
     ++size_;
   }
 
+  /// Inserts `value` before the value at `index` (<= size()), moving the later ones back by one;
+  /// may throw std::bad_alloc when it must grow, changing nothing then.
+  void insert(std::size_t index, T value) {
+    if (size_ == capacity_) grow();
+    for (std::size_t at = size_; at > index; --at) {
+      slots_[(head_ + at) & (capacity_ - 1)] = slots_[(head_ + at - 1) & (capacity_ - 1)];
+    }
+    slots_[(head_ + index) & (capacity_ - 1)] = value;
+    ++size_;
+  }
+
+  /// The value at `index` (< size()), counted from the front.
+  [[nodiscard]] T at(std::size_t index) const noexcept { return slots_[(head_ + index) & (capacity_ - 1)]; }
+
   /// The front value; the deque must not be empty.
   [[nodiscard]] T front() const noexcept { return slots_[head_]; }
 

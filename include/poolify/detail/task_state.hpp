@@ -258,8 +258,12 @@ class TaskState final : public ResultState<Response> {
   /// The node keys its task function may run on (one flag per key), or null for any node.
   const unsigned char* affinity = nullptr;
 
-  /// When the task was submitted (ms on the steady clock), or 0 when wait time is not measured.
+  /// When the task was submitted (ms on the steady clock), or 0 when neither wait times are
+  /// measured nor priorities are in use.
   double submitted_ms = 0;
+
+  /// Its task function's priority (-20..19, lower first), used when priorities are in use.
+  int priority = 0;
 
   TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
 

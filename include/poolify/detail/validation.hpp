@@ -118,10 +118,6 @@ inline void check_task_function_properties(const TaskFunctionProperties& propert
                          ". Valid keys are: 0.." + std::to_string(max_size - 1));
     }
   }
-  // Validated as poolifier does, but not applied yet: refuse rather than silently ignore it.
-  if (properties.priority != 0) {
-    throw_invalid_argument("poolify " POOLIFY_VERSION_STRING ": task function priority is not supported yet");
-  }
 }
 
 }  // namespace detail

@@ -10,6 +10,7 @@
 #include <poolify/version.hpp>
 
 #include <atomic>      // std::atomic
+#include <cmath>       // std::pow
 #include <cstddef>     // std::size_t
 #include <cstdint>     // std::uint32_t
 #include <mutex>       // std::lock_guard
@@ -19,6 +20,16 @@
 
 POOLIFY_NAMESPACE_BEGIN
 namespace detail {
+
+/// How queued tasks are ordered when some task function has a priority (poolifier's aging).
+struct PriorityOrder {
+  double aging_factor = 0.001;       ///< Priority points a queued task gains per ms.
+  double load_exponent = 2.0 / 3.0;  ///< How much a long queue speeds aging up.
+};
+
+/// How far back from the newest a prioritized task may be placed (poolifier's bucket size):
+/// bounds the cost of one push, and keeps the tasks queued before that in their order.
+inline constexpr std::size_t priority_window = 2048;
 
 /// Signals a running task's stop token when the pool is destroyed.
 struct ForwardStop {
@@ -50,14 +61,26 @@ class WorkerNode {
   /// workers that would steal (0 when stealing is off): it is read under the queue lock, which a
   /// worker going to sleep takes after counting itself, so that either the worker sees this task
   /// or this push sees the worker.
-  Pushed push(Task* task, const std::atomic<std::uint32_t>& sleepers) {
+  ///
+  /// With `order` (some task function has a priority), the task is placed by effective priority:
+  /// priority - age x aging_factor x (1 + ((queued + 1) / 2048)^load_exponent), lower first, FIFO
+  /// among equals, at most `priority_window` places before the newest; `task->submitted_ms` must
+  /// be stamped. Without, it goes to the back: queues pay nothing for priorities nobody uses.
+  /// `queued_after` receives the queue's length once the task is in.
+  Pushed push(Task* task, const std::atomic<std::uint32_t>& sleepers, const PriorityOrder* order,
+              std::uint64_t& queued_after) {
     bool asleep = false;
     bool behind_work = false;
     {
       std::lock_guard lock(queue_lock_);
       if (closed_) return Pushed::refused;
-      queue_.push_back(task);  // may throw std::bad_alloc: nothing was changed then
+      if (order == nullptr) {
+        queue_.push_back(task);  // may throw std::bad_alloc: nothing was changed then
+      } else {
+        queue_.insert(priority_place(*task, *order), task);  // the same
+      }
       const std::uint64_t queued = queue_.size();
+      queued_after = queued;
       if (queued > usage.max_queued.load(std::memory_order_relaxed)) {
         usage.max_queued.store(queued, std::memory_order_relaxed);
       }
@@ -217,23 +240,32 @@ class WorkerNode {
   /// wakes it, or the worker sees the task: no wake-up is lost, and no fence is paid per task. The
   /// same holds for work to steal: the worker counts itself in `sleepers`, then looks at every
   /// other queue under its lock (`recheck()`), and a push reads `sleepers` under that lock.
+  /// Why `park` returned.
+  enum class Woken { work, stealable, slept };
+
   template <class Stealable, class Recheck>
-  void park(Stealable&& stealable_elsewhere, Recheck&& recheck, std::atomic<std::uint32_t>* sleepers) noexcept {
+  Woken park(Stealable&& stealable_elsewhere, Recheck&& recheck, std::atomic<std::uint32_t>* sleepers) noexcept {
     // Spin with a growing pause between looks (exponential backoff), then yield for a while before
     // sleeping: on a machine with fewer cores than threads, a yielding worker hands its core to
     // the submitter that is about to feed it, instead of parking and needing a wake-up (a system
-    // call and a context switch) a moment later.
-    for (int round = 0, pause = 1; round < 7; ++round, pause *= 2) {
-      if (has_work_or_stop() || stealable_elsewhere()) return;
+    // call and a context switch) a moment later. Other nodes' queues are looked at only after the
+    // first rounds: a submitter usually feeds an idle node within a microsecond, and a thief that
+    // takes a task from a node the submitter is pushing to costs both of them a lock handoff.
+    constexpr int rounds = 8;
+    constexpr int own_queue_only = 4;
+    for (int round = 0, pause = 1; round < rounds; ++round, pause *= 2) {
+      if (has_work_or_stop()) return Woken::work;
+      if (round >= own_queue_only && stealable_elsewhere()) return Woken::stealable;
       for (int spin = 0; spin < pause; ++spin) cpu_relax();
     }
     for (int yields = 0; yields < 32; ++yields) {
-      if (has_work_or_stop() || stealable_elsewhere()) return;
+      if (has_work_or_stop()) return Woken::work;
+      if (stealable_elsewhere()) return Woken::stealable;
       std::this_thread::yield();
     }
     {
       std::lock_guard lock(queue_lock_);
-      if (!queue_.empty() || stopping_.load(std::memory_order_relaxed)) return;
+      if (!queue_.empty() || stopping_.load(std::memory_order_relaxed)) return Woken::work;
       usage.sleeping.store(1, std::memory_order_relaxed);
     }
     if (sleepers != nullptr) {
@@ -244,13 +276,14 @@ class WorkerNode {
           usage.sleeping.store(0, std::memory_order_relaxed);
         }
         sleepers->fetch_sub(1, std::memory_order_relaxed);
-        return;
+        return Woken::stealable;
       }
     }
     // Returns at once if a submitter already took the flag back (the word is no longer 1).
     wait_on(usage.sleeping, 1);
     usage.sleeping.store(0, std::memory_order_relaxed);  // also after a spurious wake-up
     if (sleepers != nullptr) sleepers->fetch_sub(1, std::memory_order_relaxed);
+    return Woken::slept;
   }
 
   NodeUsage usage;                          // counters (cache-line aligned inside)
@@ -260,6 +293,23 @@ class WorkerNode {
  private:
   [[nodiscard]] bool has_work_or_stop() const noexcept {
     return usage.queued.load(std::memory_order_relaxed) != 0 || stopping_.load(std::memory_order_relaxed);
+  }
+
+  /// Under the queue lock: where `task` goes by effective priority (see `push`).
+  [[nodiscard]] std::size_t priority_place(const Task& task, const PriorityOrder& order) const noexcept {
+    const std::size_t size = queue_.size();
+    const double aging = order.aging_factor *
+                         (1 + std::pow(static_cast<double>(size + 1) / static_cast<double>(priority_window), order.load_exponent));
+    const auto mine = static_cast<double>(task.priority);  // age 0
+    std::size_t index = size;
+    const std::size_t floor = size > priority_window ? size - priority_window : 0;
+    while (index > floor) {
+      const Task& before = *queue_.at(index - 1);
+      const double theirs = static_cast<double>(before.priority) - (task.submitted_ms - before.submitted_ms) * aging;
+      if (theirs <= mine) break;
+      --index;
+    }
+    return index;
   }
 
   [[nodiscard]] bool stealable_locked() const noexcept {
