@@ -186,8 +186,8 @@ struct TasksQueueOptions {
   bool tasks_stealing_on_back_pressure = true;  ///< A node at its threshold hands tasks to nodes below it.
   double tasks_stealing_ratio = 0.6;            ///< Most nodes stealing at once, as a share (0: no stealing).
   std::chrono::milliseconds tasks_finished_timeout{2000};  ///< How long `destroy()` lets queued tasks run.
-  double aging_factor = 0.001;      ///< Priority points a queued task gains per ms (planned).
-  double load_exponent = 2.0 / 3.0;  ///< Weight of the queue length in aging (planned).
+  double aging_factor = 0.001;      ///< Priority points a queued task gains per ms (with priorities).
+  double load_exponent = 2.0 / 3.0;  ///< How much a long queue speeds aging up (with priorities).
 };
 
 /// How an idle dynamic node retires (planned with dynamic pools).
