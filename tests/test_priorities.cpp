@@ -97,8 +97,26 @@ TEST_CASE("a pool whose task functions declare no priority queues in submission 
   std::vector<int> expected;
   for (int i = 0; i < 100; ++i) expected.push_back(i);
   CHECK(order == expected);
-  // Adding a function with a priority turns ordering on; removing it turns it off again.
-  CHECK(pool.add_task_function("urgent", [](int) {}, {.priority = -5}));
+  // A task function added at runtime with a priority turns ordering on: its task overtakes.
+  order.clear();
+  CHECK(pool.add_task_function("urgent", [&](int x) {
+    std::lock_guard lock(mutex);
+    order.push_back(-x);
+  }, {.priority = -5}));
   CHECK(pool.list_task_functions_properties()[1].properties.priority == -5);
+  std::latch blocked_again(1);
+  test::Gate gate_again;
+  static_cast<void>(pool.add_task_function("block", [&](int) {
+    blocked_again.count_down();
+    gate_again.wait();
+  }));
+  static_cast<void>(pool.execute(0, "block"));
+  blocked_again.wait();
+  static_cast<void>(pool.execute(1));
+  static_cast<void>(pool.execute(2));
+  static_cast<void>(pool.execute(3, "urgent"));
+  gate_again.open();
+  pool.wait_idle();
+  CHECK(order == std::vector<int>{-3, 1, 2});
   CHECK(pool.remove_task_function("urgent"));
 }

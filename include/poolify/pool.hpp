@@ -70,6 +70,11 @@ struct StrategySet {
   AnyStrategy* default_strategy = nullptr;
   std::array<AnyStrategy*, built_in_strategy_count> by_kind{};  // null for the kinds not in use
   TaskStatisticsRequirements requirements{};
+
+  /// The user-defined default strategy, or null when the default is a built-in one.
+  [[nodiscard]] AnyStrategy* custom() const noexcept {
+    return default_kind == WorkerChoiceStrategy::custom ? default_strategy : nullptr;
+  }
 };
 
 /// What the workers measure, as bits of one word they read per task (0: no clock read at all).
@@ -327,9 +332,7 @@ class Pool {
     const detail::StrategySet& current = *strategies_.load(std::memory_order_relaxed);
     const WorkerChoiceStrategyOptions next = merged(current.options, options);
     detail::check_strategy_options(next, max_size_);
-    detail::AnyStrategy* custom =
-        current.default_kind == WorkerChoiceStrategy::custom ? current.default_strategy : nullptr;
-    publish_strategies(current.default_kind, next, custom, *registry_.load(std::memory_order_relaxed), false);
+    publish_strategies(current.default_kind, next, current.custom(), *registry_.load(std::memory_order_relaxed), false);
   }
 
   /// Installs a user-defined strategy of type `S`, made from `args`, as the pool's default strategy
@@ -656,9 +659,7 @@ class Pool {
   /// `registry`.
   void republish_strategies(const Registry& registry) {
     const detail::StrategySet& current = *strategies_.load(std::memory_order_relaxed);
-    detail::AnyStrategy* custom =
-        current.default_kind == WorkerChoiceStrategy::custom ? current.default_strategy : nullptr;
-    publish_strategies(current.default_kind, current.options, custom, registry, true);
+    publish_strategies(current.default_kind, current.options, current.custom(), registry, true);
   }
 
   std::size_t choose_node(const Entry& entry, double now_ms) {
@@ -676,13 +677,12 @@ class Pool {
     }
     const WorkerNodesView view(std::span<const detail::NodeUsage* const>(usages_.data(), active),
                                entry.affinity.empty() ? nullptr : entry.affinity.data(), now_ms);
+    // One node to choose from: as poolifier, that node, without asking the strategy.
+    const bool single_key = entry.properties.worker_node_keys && entry.properties.worker_node_keys->size() == 1;
     const std::size_t retries = 2 * max_size_;  // as poolifier: max size + number of weights
     for (std::size_t attempt = 0; attempt <= retries; ++attempt) {
-      // One node to choose from: as poolifier, that node, without asking the strategy.
       const std::optional<std::size_t> key =
-          entry.properties.worker_node_keys && entry.properties.worker_node_keys->size() == 1
-              ? std::optional<std::size_t>(entry.properties.worker_node_keys->front())
-              : strategy->choose(view);
+          single_key ? std::optional<std::size_t>(entry.properties.worker_node_keys->front()) : strategy->choose(view);
       if (key && *key < active && view.eligible(*key)) {
         if (strategy_retries_.load(std::memory_order_relaxed) != attempt) {
           strategy_retries_.store(attempt, std::memory_order_relaxed);
@@ -737,19 +737,21 @@ class Pool {
       if (stop != nullptr && stop->stop_possible()) {
         task->extras().on_user_stop.emplace(*stop, detail::CancelOnStop<Response>{task});
       }
-      // One clock reading per submission, and only when wait times are measured; a strategy that
-      // needs the time (fair share) gets this one.
-      // Priorities need it too, to age queued tasks.
+      // One clock reading per submission, and only when wait times are measured or priorities age
+      // queued tasks; a strategy that needs the time (fair share) gets this one.
       const bool prioritized = priorities_.load(std::memory_order_relaxed);
       task->submitted_ms =
           prioritized || (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
       task->affinity = entry.affinity.empty() ? nullptr : entry.affinity.data();
       task->priority = entry.properties.priority;
       const std::size_t key = choose_node(entry, task->submitted_ms);
-      const detail::PriorityOrder order{aging_factor_.load(std::memory_order_relaxed),
-                                        load_exponent_.load(std::memory_order_relaxed)};
+      std::optional<detail::PriorityOrder> order;
+      if (prioritized) {
+        order.emplace(detail::PriorityOrder{aging_factor_.load(std::memory_order_relaxed),
+                                            load_exponent_.load(std::memory_order_relaxed)});
+      }
       std::uint64_t queued = 0;
-      const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_, prioritized ? &order : nullptr, queued);
+      const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_, order ? &*order : nullptr, queued);
       if (pushed == Node::Pushed::refused) detail::throw_pool_error("Cannot execute a task on destroying pool");
       if (pushed == Node::Pushed::queued_to_busy) wake_a_thief(key);
       // As poolifier, on the push that brings the queue to its threshold (an edge, not every push above).

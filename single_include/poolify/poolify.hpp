@@ -804,6 +804,7 @@ POOLIFY_NAMESPACE_END
 
 #include <atomic>       // std::atomic
 #include <chrono>       // std::chrono::steady_clock
+#include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint8_t
 #include <exception>    // std::exception_ptr, std::make_exception_ptr, std::rethrow_exception
 #include <memory>       // std::unique_ptr, std::addressof
@@ -1050,6 +1051,9 @@ class TaskState final : public ResultState<Response> {
 
   /// The node keys its task function may run on (one flag per key), or null for any node.
   const unsigned char* affinity = nullptr;
+
+  /// Whether the task may run on node `key` (its task function's `worker_node_keys`).
+  [[nodiscard]] bool may_run_on(std::size_t key) const noexcept { return affinity == nullptr || affinity[key] != 0; }
 
   /// When the task was submitted (ms on the steady clock), or 0 when neither wait times are
   /// measured nor priorities are in use.
@@ -1430,13 +1434,8 @@ class WorkerNode {
       } else {
         queue_.insert(priority_place(*task, *order), task);  // the same
       }
-      const std::uint64_t queued = queue_.size();
-      queued_after = queued;
-      if (queued > usage.max_queued.load(std::memory_order_relaxed)) {
-        usage.max_queued.store(queued, std::memory_order_relaxed);
-      }
+      queued_after = publish_length();
       bump(usage.submitted, std::memory_order_release);
-      usage.queued.store(queued, std::memory_order_relaxed);
       asleep = take_sleeper();
       behind_work = !asleep && stealable_locked() && sleepers.load(std::memory_order_relaxed) != 0;
     }
@@ -1462,15 +1461,14 @@ class WorkerNode {
   /// another queued one (a lone task on an idle node is its own worker's to take). Lock-free: a
   /// moment old.
   [[nodiscard]] bool stealable() const noexcept {
-    const std::uint64_t queued = usage.queued.load(std::memory_order_relaxed);
-    return queued >= 2 || (queued == 1 && usage.executing.load(std::memory_order_relaxed) != 0);
+    return worth_stealing(usage.queued.load(std::memory_order_relaxed));
   }
 
   /// Whether the worker of node `thief` could steal from this node now: `stealable()` read under
   /// the queue lock (see `push`), and the newest task may run on `thief`.
   [[nodiscard]] bool stealable_by(std::size_t thief) noexcept {
     std::lock_guard lock(queue_lock_);
-    return stealable_locked() && (queue_.back()->affinity == nullptr || queue_.back()->affinity[thief] != 0);
+    return stealable_locked() && queue_.back()->may_run_on(thief);
   }
 
   /// For the worker of node `thief`: the newest queued task if this node is worth stealing from
@@ -1480,7 +1478,7 @@ class WorkerNode {
     std::lock_guard lock(queue_lock_);
     if (!stealable_locked()) return nullptr;
     Task* task = queue_.back();
-    if (task->affinity != nullptr && task->affinity[thief] == 0) return nullptr;
+    if (!task->may_run_on(thief)) return nullptr;
     queue_.pop_back();
     usage.queued.store(queue_.size(), std::memory_order_relaxed);
     return task;
@@ -1499,7 +1497,7 @@ class WorkerNode {
       std::lock_guard lock_second(second.queue_lock_);
       if (queue_.size() < 2 || target.closed_ || target.queue_.size() + 1 >= below) return false;
       Task* task = queue_.back();
-      if (task->affinity != nullptr && task->affinity[target.id_] == 0) return false;
+      if (!task->may_run_on(target.id_)) return false;
       try {
         target.queue_.push_back(task);
       } catch (...) {
@@ -1507,10 +1505,7 @@ class WorkerNode {
       }
       queue_.pop_back();
       usage.queued.store(queue_.size(), std::memory_order_relaxed);
-      target.usage.queued.store(target.queue_.size(), std::memory_order_relaxed);
-      if (target.queue_.size() > target.usage.max_queued.load(std::memory_order_relaxed)) {
-        target.usage.max_queued.store(target.queue_.size(), std::memory_order_relaxed);
-      }
+      target.publish_length();
       asleep = target.take_sleeper();
     }
     if (asleep) wake_one(target.usage.sleeping);
@@ -1581,6 +1576,9 @@ class WorkerNode {
   }
   [[nodiscard]] bool stop_requested() const noexcept { return stopping_.load(std::memory_order_acquire); }
 
+  /// Why `park` returned.
+  enum class Woken { work, stealable, slept };
+
   /// Called by the worker with nothing to do: spins a little, then sleeps until a push or a stop.
   /// `stealable_elsewhere()` says whether another node has work to steal (always false when
   /// stealing is off) and ends the wait too; `sleepers` counts the workers that sleep while
@@ -1591,9 +1589,6 @@ class WorkerNode {
   /// wakes it, or the worker sees the task: no wake-up is lost, and no fence is paid per task. The
   /// same holds for work to steal: the worker counts itself in `sleepers`, then looks at every
   /// other queue under its lock (`recheck()`), and a push reads `sleepers` under that lock.
-  /// Why `park` returned.
-  enum class Woken { work, stealable, slept };
-
   template <class Stealable, class Recheck>
   Woken park(Stealable&& stealable_elsewhere, Recheck&& recheck, std::atomic<std::uint32_t>* sleepers) noexcept {
     // Spin with a growing pause between looks (exponential backoff), then yield for a while before
@@ -1663,9 +1658,19 @@ class WorkerNode {
     return index;
   }
 
-  [[nodiscard]] bool stealable_locked() const noexcept {
-    const std::size_t queued = queue_.size();
+  /// A task waits behind another queued one, or behind the one that runs.
+  [[nodiscard]] bool worth_stealing(std::uint64_t queued) const noexcept {
     return queued >= 2 || (queued == 1 && usage.executing.load(std::memory_order_relaxed) != 0);
+  }
+
+  [[nodiscard]] bool stealable_locked() const noexcept { return worth_stealing(queue_.size()); }
+
+  /// Under the queue lock: publishes the queue's length (and its high-water mark); returns it.
+  std::uint64_t publish_length() noexcept {
+    const std::uint64_t queued = queue_.size();
+    if (queued > usage.max_queued.load(std::memory_order_relaxed)) usage.max_queued.store(queued, std::memory_order_relaxed);
+    usage.queued.store(queued, std::memory_order_relaxed);
+    return queued;
   }
 
   /// Under the queue lock: whether the worker sleeps, taking the flag back if so.
@@ -2692,6 +2697,11 @@ struct StrategySet {
   AnyStrategy* default_strategy = nullptr;
   std::array<AnyStrategy*, built_in_strategy_count> by_kind{};  // null for the kinds not in use
   TaskStatisticsRequirements requirements{};
+
+  /// The user-defined default strategy, or null when the default is a built-in one.
+  [[nodiscard]] AnyStrategy* custom() const noexcept {
+    return default_kind == WorkerChoiceStrategy::custom ? default_strategy : nullptr;
+  }
 };
 
 /// What the workers measure, as bits of one word they read per task (0: no clock read at all).
@@ -2949,9 +2959,7 @@ class Pool {
     const detail::StrategySet& current = *strategies_.load(std::memory_order_relaxed);
     const WorkerChoiceStrategyOptions next = merged(current.options, options);
     detail::check_strategy_options(next, max_size_);
-    detail::AnyStrategy* custom =
-        current.default_kind == WorkerChoiceStrategy::custom ? current.default_strategy : nullptr;
-    publish_strategies(current.default_kind, next, custom, *registry_.load(std::memory_order_relaxed), false);
+    publish_strategies(current.default_kind, next, current.custom(), *registry_.load(std::memory_order_relaxed), false);
   }
 
   /// Installs a user-defined strategy of type `S`, made from `args`, as the pool's default strategy
@@ -3278,9 +3286,7 @@ class Pool {
   /// `registry`.
   void republish_strategies(const Registry& registry) {
     const detail::StrategySet& current = *strategies_.load(std::memory_order_relaxed);
-    detail::AnyStrategy* custom =
-        current.default_kind == WorkerChoiceStrategy::custom ? current.default_strategy : nullptr;
-    publish_strategies(current.default_kind, current.options, custom, registry, true);
+    publish_strategies(current.default_kind, current.options, current.custom(), registry, true);
   }
 
   std::size_t choose_node(const Entry& entry, double now_ms) {
@@ -3298,13 +3304,12 @@ class Pool {
     }
     const WorkerNodesView view(std::span<const detail::NodeUsage* const>(usages_.data(), active),
                                entry.affinity.empty() ? nullptr : entry.affinity.data(), now_ms);
+    // One node to choose from: as poolifier, that node, without asking the strategy.
+    const bool single_key = entry.properties.worker_node_keys && entry.properties.worker_node_keys->size() == 1;
     const std::size_t retries = 2 * max_size_;  // as poolifier: max size + number of weights
     for (std::size_t attempt = 0; attempt <= retries; ++attempt) {
-      // One node to choose from: as poolifier, that node, without asking the strategy.
       const std::optional<std::size_t> key =
-          entry.properties.worker_node_keys && entry.properties.worker_node_keys->size() == 1
-              ? std::optional<std::size_t>(entry.properties.worker_node_keys->front())
-              : strategy->choose(view);
+          single_key ? std::optional<std::size_t>(entry.properties.worker_node_keys->front()) : strategy->choose(view);
       if (key && *key < active && view.eligible(*key)) {
         if (strategy_retries_.load(std::memory_order_relaxed) != attempt) {
           strategy_retries_.store(attempt, std::memory_order_relaxed);
@@ -3359,19 +3364,21 @@ class Pool {
       if (stop != nullptr && stop->stop_possible()) {
         task->extras().on_user_stop.emplace(*stop, detail::CancelOnStop<Response>{task});
       }
-      // One clock reading per submission, and only when wait times are measured; a strategy that
-      // needs the time (fair share) gets this one.
-      // Priorities need it too, to age queued tasks.
+      // One clock reading per submission, and only when wait times are measured or priorities age
+      // queued tasks; a strategy that needs the time (fair share) gets this one.
       const bool prioritized = priorities_.load(std::memory_order_relaxed);
       task->submitted_ms =
           prioritized || (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
       task->affinity = entry.affinity.empty() ? nullptr : entry.affinity.data();
       task->priority = entry.properties.priority;
       const std::size_t key = choose_node(entry, task->submitted_ms);
-      const detail::PriorityOrder order{aging_factor_.load(std::memory_order_relaxed),
-                                        load_exponent_.load(std::memory_order_relaxed)};
+      std::optional<detail::PriorityOrder> order;
+      if (prioritized) {
+        order.emplace(detail::PriorityOrder{aging_factor_.load(std::memory_order_relaxed),
+                                            load_exponent_.load(std::memory_order_relaxed)});
+      }
       std::uint64_t queued = 0;
-      const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_, prioritized ? &order : nullptr, queued);
+      const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_, order ? &*order : nullptr, queued);
       if (pushed == Node::Pushed::refused) detail::throw_pool_error("Cannot execute a task on destroying pool");
       if (pushed == Node::Pushed::queued_to_busy) wake_a_thief(key);
       // As poolifier, on the push that brings the queue to its threshold (an edge, not every push above).

@@ -11,6 +11,7 @@
 
 #include <atomic>       // std::atomic
 #include <chrono>       // std::chrono::steady_clock
+#include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint8_t
 #include <exception>    // std::exception_ptr, std::make_exception_ptr, std::rethrow_exception
 #include <memory>       // std::unique_ptr, std::addressof
@@ -257,6 +258,9 @@ class TaskState final : public ResultState<Response> {
 
   /// The node keys its task function may run on (one flag per key), or null for any node.
   const unsigned char* affinity = nullptr;
+
+  /// Whether the task may run on node `key` (its task function's `worker_node_keys`).
+  [[nodiscard]] bool may_run_on(std::size_t key) const noexcept { return affinity == nullptr || affinity[key] != 0; }
 
   /// When the task was submitted (ms on the steady clock), or 0 when neither wait times are
   /// measured nor priorities are in use.

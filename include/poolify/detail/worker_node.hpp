@@ -79,13 +79,8 @@ class WorkerNode {
       } else {
         queue_.insert(priority_place(*task, *order), task);  // the same
       }
-      const std::uint64_t queued = queue_.size();
-      queued_after = queued;
-      if (queued > usage.max_queued.load(std::memory_order_relaxed)) {
-        usage.max_queued.store(queued, std::memory_order_relaxed);
-      }
+      queued_after = publish_length();
       bump(usage.submitted, std::memory_order_release);
-      usage.queued.store(queued, std::memory_order_relaxed);
       asleep = take_sleeper();
       behind_work = !asleep && stealable_locked() && sleepers.load(std::memory_order_relaxed) != 0;
     }
@@ -111,15 +106,14 @@ class WorkerNode {
   /// another queued one (a lone task on an idle node is its own worker's to take). Lock-free: a
   /// moment old.
   [[nodiscard]] bool stealable() const noexcept {
-    const std::uint64_t queued = usage.queued.load(std::memory_order_relaxed);
-    return queued >= 2 || (queued == 1 && usage.executing.load(std::memory_order_relaxed) != 0);
+    return worth_stealing(usage.queued.load(std::memory_order_relaxed));
   }
 
   /// Whether the worker of node `thief` could steal from this node now: `stealable()` read under
   /// the queue lock (see `push`), and the newest task may run on `thief`.
   [[nodiscard]] bool stealable_by(std::size_t thief) noexcept {
     std::lock_guard lock(queue_lock_);
-    return stealable_locked() && (queue_.back()->affinity == nullptr || queue_.back()->affinity[thief] != 0);
+    return stealable_locked() && queue_.back()->may_run_on(thief);
   }
 
   /// For the worker of node `thief`: the newest queued task if this node is worth stealing from
@@ -129,7 +123,7 @@ class WorkerNode {
     std::lock_guard lock(queue_lock_);
     if (!stealable_locked()) return nullptr;
     Task* task = queue_.back();
-    if (task->affinity != nullptr && task->affinity[thief] == 0) return nullptr;
+    if (!task->may_run_on(thief)) return nullptr;
     queue_.pop_back();
     usage.queued.store(queue_.size(), std::memory_order_relaxed);
     return task;
@@ -148,7 +142,7 @@ class WorkerNode {
       std::lock_guard lock_second(second.queue_lock_);
       if (queue_.size() < 2 || target.closed_ || target.queue_.size() + 1 >= below) return false;
       Task* task = queue_.back();
-      if (task->affinity != nullptr && task->affinity[target.id_] == 0) return false;
+      if (!task->may_run_on(target.id_)) return false;
       try {
         target.queue_.push_back(task);
       } catch (...) {
@@ -156,10 +150,7 @@ class WorkerNode {
       }
       queue_.pop_back();
       usage.queued.store(queue_.size(), std::memory_order_relaxed);
-      target.usage.queued.store(target.queue_.size(), std::memory_order_relaxed);
-      if (target.queue_.size() > target.usage.max_queued.load(std::memory_order_relaxed)) {
-        target.usage.max_queued.store(target.queue_.size(), std::memory_order_relaxed);
-      }
+      target.publish_length();
       asleep = target.take_sleeper();
     }
     if (asleep) wake_one(target.usage.sleeping);
@@ -230,6 +221,9 @@ class WorkerNode {
   }
   [[nodiscard]] bool stop_requested() const noexcept { return stopping_.load(std::memory_order_acquire); }
 
+  /// Why `park` returned.
+  enum class Woken { work, stealable, slept };
+
   /// Called by the worker with nothing to do: spins a little, then sleeps until a push or a stop.
   /// `stealable_elsewhere()` says whether another node has work to steal (always false when
   /// stealing is off) and ends the wait too; `sleepers` counts the workers that sleep while
@@ -240,9 +234,6 @@ class WorkerNode {
   /// wakes it, or the worker sees the task: no wake-up is lost, and no fence is paid per task. The
   /// same holds for work to steal: the worker counts itself in `sleepers`, then looks at every
   /// other queue under its lock (`recheck()`), and a push reads `sleepers` under that lock.
-  /// Why `park` returned.
-  enum class Woken { work, stealable, slept };
-
   template <class Stealable, class Recheck>
   Woken park(Stealable&& stealable_elsewhere, Recheck&& recheck, std::atomic<std::uint32_t>* sleepers) noexcept {
     // Spin with a growing pause between looks (exponential backoff), then yield for a while before
@@ -312,9 +303,19 @@ class WorkerNode {
     return index;
   }
 
-  [[nodiscard]] bool stealable_locked() const noexcept {
-    const std::size_t queued = queue_.size();
+  /// A task waits behind another queued one, or behind the one that runs.
+  [[nodiscard]] bool worth_stealing(std::uint64_t queued) const noexcept {
     return queued >= 2 || (queued == 1 && usage.executing.load(std::memory_order_relaxed) != 0);
+  }
+
+  [[nodiscard]] bool stealable_locked() const noexcept { return worth_stealing(queue_.size()); }
+
+  /// Under the queue lock: publishes the queue's length (and its high-water mark); returns it.
+  std::uint64_t publish_length() noexcept {
+    const std::uint64_t queued = queue_.size();
+    if (queued > usage.max_queued.load(std::memory_order_relaxed)) usage.max_queued.store(queued, std::memory_order_relaxed);
+    usage.queued.store(queued, std::memory_order_relaxed);
+    return queued;
   }
 
   /// Under the queue lock: whether the worker sleeps, taking the flag back if so.
