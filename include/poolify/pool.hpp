@@ -2,11 +2,13 @@
 /// @brief `poolify::Pool`: the engine every pool type shares.
 #pragma once
 
+#include <poolify/detail/event_hub.hpp>
 #include <poolify/detail/futex.hpp>
 #include <poolify/detail/task_state.hpp>
 #include <poolify/detail/validation.hpp>
 #include <poolify/detail/worker_node.hpp>
 #include <poolify/errors.hpp>
+#include <poolify/events.hpp>
 #include <poolify/future.hpp>
 #include <poolify/options.hpp>
 #include <poolify/statistics.hpp>
@@ -149,21 +151,25 @@ class Pool {
   /// "Cannot start a destroying pool"; `std::system_error` if a thread cannot be created (the
   /// threads already made are stopped and joined; the pool stays not started).
   void start() {
-    std::lock_guard lifecycle(lifecycle_mutex_);
-    const State state = state_.load(std::memory_order_acquire);
-    if (state == State::started) detail::throw_pool_error("Cannot start an already started pool");
-    if (state == State::destroying) detail::throw_pool_error("Cannot start a destroying pool");
-    destroy_source_ = std::stop_source();
-    std::size_t started = 0;
-    try {
-      for (; started < min_size_; ++started) start_node(*nodes_[started]);
-    } catch (...) {
-      stop_nodes(started);
-      throw;
+    {
+      std::lock_guard lifecycle(lifecycle_mutex_);
+      const State state = state_.load(std::memory_order_acquire);
+      if (state == State::started) detail::throw_pool_error("Cannot start an already started pool");
+      if (state == State::destroying) detail::throw_pool_error("Cannot start a destroying pool");
+      destroy_source_ = std::stop_source();
+      events_.reset_edges();
+      std::size_t started = 0;
+      try {
+        for (; started < min_size_; ++started) start_node(*nodes_[started]);
+      } catch (...) {
+        stop_nodes(started);
+        throw;
+      }
+      active_nodes_.store(started, std::memory_order_release);
+      state_.store(State::started, std::memory_order_release);
+      ready_.store(true, std::memory_order_release);
     }
-    active_nodes_.store(started, std::memory_order_release);
-    state_.store(State::started, std::memory_order_release);
-    ready_.store(true, std::memory_order_release);
+    events_.emit(PoolEvent::ready, [this] { return Event{PoolEvent::ready, info(), nullptr, {}, {}}; });
   }
 
   /// Stops the pool: refuses new tasks, lets queued tasks run for up to
@@ -192,12 +198,16 @@ class Pool {
       nodes_[key]->close().drain([this](Task* task) { abandon(task); });
     }
     destroy_source_.request_stop();
-    std::lock_guard lifecycle(lifecycle_mutex_);
-    stop_nodes(active);
-    active_nodes_.store(0, std::memory_order_release);
-    ready_.store(false, std::memory_order_release);
-    state_.store(State::stopped, std::memory_order_release);
+    {
+      std::lock_guard lifecycle(lifecycle_mutex_);
+      stop_nodes(active);
+      active_nodes_.store(0, std::memory_order_release);
+      ready_.store(false, std::memory_order_release);
+      state_.store(State::stopped, std::memory_order_release);
+    }
     notify_idle();  // abandoned tasks made the pool idle without a worker noticing
+    events_.emit(PoolEvent::destroy, [this] { return Event{PoolEvent::destroy, info(), nullptr, {}, {}}; });
+    events_.flush();  // every event is delivered when destroy() returns
   }
 
   // ---------------------------------------------------------------- executing
@@ -403,6 +413,26 @@ class Pool {
     return options_.tasks_queue_options;
   }
 
+  // ---------------------------------------------------------------- events
+
+  /// Adds a listener for `event` (poolifier's `pool.emitter.on`). Listeners run one at a time, in
+  /// the order the events happened, outside the pool's locks, on the thread that raised the event
+  /// or on one delivering earlier ones (a worker, a thread in `execute`, `start` or `destroy`). A
+  /// listener may call the pool (read `info()`, submit work); one that throws is reported to
+  /// `error_handler` and the pool goes on. A listener should be quick: while it runs, the
+  /// worker that raised the event does not run tasks. Throws `PoolError` when the pool was made
+  /// with `enable_events = false`, `std::invalid_argument` for an empty listener.
+  ListenerId on(PoolEvent event, Listener listener) {
+    if (!options_.enable_events) {
+      detail::throw_pool_error("Cannot add an event listener: the pool was made with enable_events = false");
+    }
+    return events_.add(event, std::move(listener));
+  }
+
+  /// Removes a listener; false when `id` is not one (any more). An event whose delivery has begun
+  /// on another thread may still reach it; later ones do not.
+  bool off(ListenerId id) { return events_.remove(id); }
+
   // ---------------------------------------------------------------- statistics
 
   /// A snapshot of the pool (see `PoolInfo`).
@@ -427,9 +457,9 @@ class Pool {
     const std::uint64_t back_pressure_size = back_pressure_size_.load(std::memory_order_relaxed);
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
+      if (nodes_[key]->in_flight() >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
       const std::uint64_t executing = usage.executing.load(std::memory_order_acquire);
       if (executing == 0) ++info.idle_worker_nodes;
-      if (executing >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
       if (usage.queued.load(std::memory_order_relaxed) >= back_pressure_size) ++back_pressured;
       info.executing_tasks += executing;
       info.executed_tasks += usage.executed.load(std::memory_order_acquire);
@@ -758,6 +788,7 @@ class Pool {
       if (queued == back_pressure_size_.load(std::memory_order_relaxed) && shedding_.load(std::memory_order_relaxed)) {
         shed_back_pressure(key);
       }
+      after_enqueue(queued);
     } catch (...) {
       // Not queued: take it back whole, as if execute had never been called.
       task->discard_inputs();
@@ -806,9 +837,12 @@ class Pool {
           node.usage.sequentially_stolen.store(0, std::memory_order_relaxed);
         }
         steal_first = false;
+        after_dequeue();
         run(node, task);
         continue;
       }
+      // Out of work: a busy episode may end here (not between two tasks, which would flap).
+      if (events_.wants(detail::EdgeKind::busy) && events_.in_episode(detail::EdgeKind::busy)) check_busy();
       if (node.stop_requested()) break;
       const bool stealing = stealing_.load(std::memory_order_relaxed);
       Steal attempt = Steal::nothing;
@@ -816,6 +850,7 @@ class Pool {
         Task* task = nullptr;
         attempt = steal(node, task);
         if (task != nullptr) {
+          after_dequeue();
           run(node, task);
           continue;
         }
@@ -938,11 +973,118 @@ class Pool {
     task->discard_inputs();
     if (measure != 0) record_measurements(usage, measure, task->submitted_ms, start, task->has_error());
     // Counters and measurements first, so that a caller woken by the future reads them up to date.
-    std::atomic<std::uint64_t>& outcome = task->has_error() ? usage.failed : usage.executed;
+    const bool failed = task->has_error();
+    std::atomic<std::uint64_t>& outcome = failed ? usage.failed : usage.executed;
     detail::bump(outcome, std::memory_order_release);
     usage.executing.store(0, std::memory_order_release);
     detail::bump(usage.completed, std::memory_order_release);
+    if (failed && events_.wants(PoolEvent::task_error)) {
+      // Copied before the task is published: it may be recycled at once. Listeners run after,
+      // so that none delays the future.
+      // The exception is read before the task is published: its future's reader may destroy it.
+      Event event;
+      try {
+        event.error = task->error();
+        event.message = message_of(event.error);
+        event.task_function = name_of(&task->function());
+      } catch (...) {
+        report_listener_error(this, std::current_exception());  // could not even build the event (bad_alloc)
+      }
+      task->publish(true);
+      emit_task_error(std::move(event));
+      return;
+    }
     task->publish(true);
+  }
+
+  /// Raises `task_error` with `event` (error, message and task function already filled in).
+  void emit_task_error(Event&& event) noexcept {
+    try {
+      events_.emit(PoolEvent::task_error, [&] {
+        event.info = info();
+        return std::move(event);
+      });
+    } catch (...) {
+      report_listener_error(this, std::current_exception());  // could not even build the event
+    }
+  }
+
+  /// The name of the task function whose model is `function` (a replaced one's too: older versions
+  /// of the registry are kept).
+  std::string name_of(const detail::TaskFunctionModelBase<Data, Response>* function) const {
+    std::lock_guard lock(config_mutex_);
+    for (auto registry = registries_.rbegin(); registry != registries_.rend(); ++registry) {
+      for (const auto& entry : (*registry)->entries) {
+        if (&entry->function.model() == function) return entry->name;
+      }
+    }
+    return {};
+  }
+
+  static std::string message_of(const std::exception_ptr& error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& exception) {
+      return exception.what();
+    } catch (...) {
+      return "unknown exception";
+    }
+  }
+
+  // ---- edge-triggered events
+
+  /// The busy condition (poolifier's): every node has as many tasks in flight as its concurrency.
+  [[nodiscard]] bool all_busy() const noexcept {
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    if (active == 0) return false;
+    const std::size_t concurrency = concurrency_.load(std::memory_order_relaxed);
+    for (std::size_t key = 0; key < active; ++key) {
+      const Node& node = *nodes_[key];
+      if (!node.usage.ready.load(std::memory_order_relaxed) || node.in_flight() < concurrency) return false;
+    }
+    return true;
+  }
+
+  /// The back-pressure condition (poolifier's): every node's queue is at its threshold.
+  [[nodiscard]] bool all_back_pressured() const noexcept {
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    if (active == 0 || !queue_enabled_.load(std::memory_order_relaxed)) return false;
+    const std::uint64_t size = back_pressure_size_.load(std::memory_order_relaxed);
+    for (std::size_t key = 0; key < active; ++key) {
+      const detail::NodeUsage& usage = nodes_[key]->usage;
+      if (!usage.ready.load(std::memory_order_relaxed) || usage.queued.load(std::memory_order_relaxed) < size) return false;
+    }
+    return true;
+  }
+
+  void check_busy() noexcept { check_edge(detail::EdgeKind::busy, [this] { return all_busy(); }); }
+  void check_back_pressure() noexcept {
+    check_edge(detail::EdgeKind::back_pressure, [this] { return all_back_pressured(); });
+  }
+
+  template <class Condition>
+  void check_edge(detail::EdgeKind edge, Condition&& condition) noexcept {
+    try {
+      events_.edge(edge, condition, [this] { return info(); });
+    } catch (...) {
+      report_listener_error(this, std::current_exception());  // could not build the event (bad_alloc)
+    }
+  }
+
+  /// A worker took a task (popped or stole): a busy episode may start, a back-pressure one end.
+  void after_dequeue() noexcept {
+    if (events_.wants(detail::EdgeKind::busy) && !events_.in_episode(detail::EdgeKind::busy)) check_busy();
+    if (events_.wants(detail::EdgeKind::back_pressure) && events_.in_episode(detail::EdgeKind::back_pressure)) {
+      check_back_pressure();
+    }
+  }
+
+  /// A submitter queued a task, leaving `queued` on its node: a back-pressure episode may start,
+  /// or end when the push shed tasks to other nodes.
+  void after_enqueue(std::uint64_t queued) noexcept {
+    if (!events_.wants(detail::EdgeKind::back_pressure)) return;
+    const bool episode = events_.in_episode(detail::EdgeKind::back_pressure);
+    if (episode || queued >= back_pressure_size_.load(std::memory_order_relaxed)) check_back_pressure();
   }
 
   /// Records what `measure` asks for of a task that started at `start` (ms). As poolifier, a task
@@ -1000,10 +1142,22 @@ class Pool {
     }
   }
 
-  void report_error(std::exception_ptr error) const noexcept {
+  /// An error no future can carry: to `error_handler` (or stderr), then to the `error` event.
+  void report_error(std::exception_ptr error) noexcept {
+    report_listener_error(this, error);
     try {
-      if (options_.error_handler) {
-        options_.error_handler(error);
+      events_.emit(PoolEvent::error, [&] { return Event{PoolEvent::error, info(), error, message_of(error), {}}; });
+    } catch (...) {
+      report_listener_error(this, std::current_exception());
+    }
+  }
+
+  /// To `error_handler` (or stderr) only: for errors of listeners, which must not raise events.
+  static void report_listener_error(const void* context, std::exception_ptr error) noexcept {
+    const Pool& pool = *static_cast<const Pool*>(context);
+    try {
+      if (pool.options_.error_handler) {
+        pool.options_.error_handler(error);
         return;
       }
       std::rethrow_exception(error);
@@ -1093,6 +1247,8 @@ class Pool {
 
   std::atomic<std::uint32_t> idle_waiters_{0};
   std::atomic<std::uint32_t> idle_epoch_{0};
+
+  detail::EventHub events_{&Pool::report_listener_error, this};
 };
 
 POOLIFY_NAMESPACE_END

@@ -10,6 +10,7 @@
 #include <poolify/version.hpp>
 
 #include <poolify/errors.hpp>
+#include <poolify/events.hpp>
 #include <poolify/fixed_pool.hpp>
 #include <poolify/future.hpp>
 #include <poolify/options.hpp>

@@ -89,15 +89,20 @@ namespace detail {
 }  // namespace detail
 POOLIFY_NAMESPACE_END
 
-// #include <poolify/fixed_pool.hpp>
-/// @file fixed_pool.hpp
-/// @brief `poolify::FixedPool`: a pool with a fixed number of worker nodes.
+// #include <poolify/events.hpp>
+/// @file events.hpp
+/// @brief Pool events (poolifier's `PoolEvents`): what `Pool::on()` listens to.
+///
+/// @code{.cpp}
+/// const poolify::ListenerId id = pool.on(poolify::PoolEvent::busy, [](const poolify::Event& event) {
+///   std::printf("all %zu nodes busy\n", event.info.worker_nodes);
+/// });
+/// pool.off(id);
+/// @endcode
 
-// #include <poolify/detail/validation.hpp>
-/// @file validation.hpp
-/// @brief Checks of sizes, options and task functions, with poolifier's messages.
-
-// #include <poolify/errors.hpp>
+// #include <poolify/statistics.hpp>
+/// @file statistics.hpp
+/// @brief What `Pool::info()` and `Pool::worker_nodes()` report.
 
 // #include <poolify/options.hpp>
 /// @file options.hpp
@@ -210,6 +215,167 @@ struct PoolOptions {
 };
 
 POOLIFY_NAMESPACE_END
+// #include <poolify/version.hpp>
+
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::uint64_t
+#include <optional>  // std::optional
+#include <string>   // std::string
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// Whether a pool has a fixed or a dynamic number of worker nodes.
+enum class PoolType { fixed, dynamic };
+
+/// Task counters of one worker node (poolifier's `usage.tasks`).
+struct TaskStatistics {
+  std::uint64_t executed = 0;             ///< Tasks that ran and returned a value.
+  std::uint64_t executing = 0;            ///< Tasks running now.
+  std::uint64_t queued = 0;               ///< Tasks waiting in the node's queue now.
+  std::uint64_t max_queued = 0;           ///< The queue's high-water mark.
+  std::uint64_t sequentially_stolen = 0;  ///< Tasks it stole in a row, since it last ran one of its own.
+  std::uint64_t stolen = 0;               ///< Tasks it stole from other nodes (and ran).
+  std::uint64_t failed = 0;               ///< Tasks that ran and threw.
+};
+
+/// One measurement of a worker node, in milliseconds (poolifier's `MeasurementStatistics`). A
+/// measurement is taken only while a strategy in use requires it: otherwise its figures stay as
+/// they were (0 for a pool that never measured). The average and the median are over the last 386
+/// samples, and only kept when a strategy requires them.
+struct MeasurementStatistics {
+  std::uint64_t count = 0;  ///< Samples taken.
+  double aggregate = 0;     ///< Sum of the samples.
+  double minimum = 0;       ///< Smallest sample.
+  double maximum = 0;       ///< Largest sample.
+  double average = 0;       ///< Moving average.
+  double median = 0;        ///< Moving median.
+};
+
+/// A worker thread's ELU (poolifier's event loop utilization): per task, the time it ran the task
+/// (active), the time it had nothing to run before it (idle), and active / (active + idle).
+struct EluStatistics {
+  MeasurementStatistics active{};       ///< Time running tasks.
+  MeasurementStatistics idle{};         ///< Time between tasks.
+  MeasurementStatistics utilization{};  ///< Active share, 0..1.
+};
+
+/// One worker node as `Pool::worker_nodes()` reports it.
+struct WorkerNodeInfo {
+  std::size_t id = 0;                  ///< Its key in the pool, 0 .. max_size - 1.
+  bool ready = false;                  ///< Whether it accepts tasks.
+  bool dynamic = false;                ///< Whether it was added by a dynamic pool beyond its minimum size.
+  TaskStatistics tasks{};              ///< Its task counters.
+  MeasurementStatistics run_time{};    ///< Its tasks' run times.
+  MeasurementStatistics wait_time{};   ///< Its tasks' wait times, submission to start.
+  EluStatistics elu{};                 ///< Its worker's ELU.
+};
+
+/// A snapshot of a pool (poolifier's `PoolInfo`). Counters are read without stopping the pool;
+/// once it is idle they are exact: executed + failed equals the tasks that ran, queued and
+/// executing are 0.
+struct PoolInfo {
+  std::string version;                        ///< poolify's version.
+  PoolType type = PoolType::fixed;            ///< Fixed or dynamic.
+  std::string worker = "thread";              ///< Always "thread".
+  bool started = false;                       ///< Between `start()` and `destroy()`.
+  bool ready = false;                         ///< Started, with its minimum of nodes ready.
+  std::uint64_t strategy_retries = 0;         ///< Retries the strategy needed for the last choice.
+  WorkerChoiceStrategy default_strategy = WorkerChoiceStrategy::least_used;  ///< The pool's strategy.
+  std::size_t min_size = 0;                   ///< Minimum number of nodes.
+  std::size_t max_size = 0;                   ///< Maximum number of nodes.
+  std::size_t worker_nodes = 0;               ///< Nodes now.
+  std::size_t idle_worker_nodes = 0;          ///< Nodes running nothing.
+  std::size_t busy_worker_nodes = 0;          ///< Nodes running as many tasks as their concurrency.
+  std::optional<std::size_t> dynamic_worker_nodes;  ///< Dynamic pools only.
+  std::uint64_t executed_tasks = 0;           ///< Tasks that returned a value.
+  std::uint64_t executing_tasks = 0;          ///< Tasks running now.
+  std::uint64_t failed_tasks = 0;             ///< Tasks that threw.
+  std::optional<bool> back_pressure;                   ///< With `enable_tasks_queue`: every node's queue is at its threshold.
+  std::optional<std::size_t> back_pressure_worker_nodes;  ///< With `enable_tasks_queue`: nodes at their threshold.
+  std::optional<std::uint64_t> queued_tasks;      ///< With `enable_tasks_queue`: tasks queued now.
+  std::optional<std::uint64_t> max_queued_tasks;  ///< With `enable_tasks_queue`: sum of the nodes' high-water marks.
+  std::optional<std::size_t> stealing_worker_nodes;  ///< With `enable_tasks_queue`: nodes stealing right now.
+  std::optional<std::uint64_t> stolen_tasks;         ///< With `enable_tasks_queue`: tasks stolen so far.
+};
+
+POOLIFY_NAMESPACE_END
+// #include <poolify/version.hpp>
+
+#include <cstdint>      // std::uint64_t
+#include <exception>    // std::exception_ptr
+#include <functional>   // std::function
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// What happened to a pool. Each pair (busy / busy_end, ...) is edge-triggered: one event when the
+/// condition starts, one when it ends, never two in a row of the same kind.
+enum class PoolEvent {
+  ready,              ///< `start()` made the pool ready (its minimum of nodes runs).
+  busy,               ///< Every node has as many tasks in flight as its concurrency.
+  busy_end,           ///< The end of a `busy` episode.
+  full,               ///< A dynamic pool reached its maximum size (with dynamic pools).
+  full_end,           ///< The end of a `full` episode (with dynamic pools).
+  empty,              ///< A dynamic pool of minimum 0 went down to no node (with dynamic pools).
+  destroy,            ///< `destroy()` finished.
+  error,              ///< An error no future can carry (a worker hook threw, ...); also sent to `error_handler`.
+  task_error,         ///< A task threw: `Event::error`, `message` and `task_function` say which.
+  back_pressure,      ///< Every node's queue is at its back-pressure threshold (`tasks_queue_options.size`).
+  back_pressure_end,  ///< The end of a `back_pressure` episode.
+};
+
+/// The number of `PoolEvent` values.
+inline constexpr std::size_t pool_event_count = static_cast<std::size_t>(PoolEvent::back_pressure_end) + 1;
+
+/// poolifier's name of an event, e.g. "busyEnd".
+[[nodiscard]] constexpr std::string_view to_string(PoolEvent event) noexcept {
+  switch (event) {
+    case PoolEvent::ready: return "ready";
+    case PoolEvent::busy: return "busy";
+    case PoolEvent::busy_end: return "busyEnd";
+    case PoolEvent::full: return "full";
+    case PoolEvent::full_end: return "fullEnd";
+    case PoolEvent::empty: return "empty";
+    case PoolEvent::destroy: return "destroy";
+    case PoolEvent::error: return "error";
+    case PoolEvent::task_error: return "taskError";
+    case PoolEvent::back_pressure: return "backPressure";
+    case PoolEvent::back_pressure_end: return "backPressureEnd";
+  }
+  return "unknown";
+}
+
+/// One event as a listener receives it.
+struct Event {
+  PoolEvent kind = PoolEvent::ready;  ///< What happened.
+  PoolInfo info{};                    ///< The pool as it was when it happened.
+  std::exception_ptr error{};         ///< `error`, `task_error`: the exception.
+  std::string message{};              ///< `error`, `task_error`: its `what()` ("unknown exception" if none).
+  std::string task_function{};        ///< `task_error`: the name of the task function that threw.
+};
+
+/// A listener: called with each event of the kind it was added for.
+using Listener = std::function<void(const Event&)>;
+
+/// What `Pool::on()` returns, for `Pool::off()`.
+struct ListenerId {
+  std::uint64_t value = 0;  ///< 0 is never a listener's.
+  friend bool operator==(ListenerId, ListenerId) = default;
+};
+
+POOLIFY_NAMESPACE_END
+
+// #include <poolify/fixed_pool.hpp>
+/// @file fixed_pool.hpp
+/// @brief `poolify::FixedPool`: a pool with a fixed number of worker nodes.
+
+// #include <poolify/detail/validation.hpp>
+/// @file validation.hpp
+/// @brief Checks of sizes, options and task functions, with poolifier's messages.
+
+// #include <poolify/errors.hpp>
+// #include <poolify/options.hpp>
 
 // #include <poolify/task_function.hpp>
 /// @file task_function.hpp
@@ -495,6 +661,215 @@ POOLIFY_NAMESPACE_END
 // #include <poolify/pool.hpp>
 /// @file pool.hpp
 /// @brief `poolify::Pool`: the engine every pool type shares.
+
+// #include <poolify/detail/event_hub.hpp>
+/// @file event_hub.hpp
+/// @brief A pool's listeners and the delivery of its events.
+
+// #include <poolify/errors.hpp>
+// #include <poolify/events.hpp>
+// #include <poolify/version.hpp>
+
+#include <array>               // std::array
+#include <atomic>              // std::atomic, std::atomic_thread_fence
+#include <condition_variable>  // std::condition_variable
+#include <cstddef>             // std::size_t
+#include <cstdint>             // std::uint32_t, std::uint64_t
+#include <deque>               // std::deque
+#include <exception>           // std::exception_ptr, std::current_exception
+#include <memory>              // std::shared_ptr, std::make_shared
+#include <mutex>               // std::mutex, std::unique_lock, std::lock_guard
+#include <stdexcept>           // std::invalid_argument
+#include <thread>              // std::this_thread::get_id, std::thread::id
+#include <utility>             // std::move
+#include <vector>              // std::vector
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+/// The edge-triggered conditions, each with the event that starts an episode and the one that ends it.
+enum class EdgeKind : std::size_t { busy, back_pressure, full };
+inline constexpr std::size_t edge_kind_count = 3;
+
+/// Holds a pool's listeners and delivers its events.
+///
+/// Delivery is serialized: events are queued in the order they happen, and one thread at a time
+/// (the first that has one to deliver) calls the listeners, outside the lock, until the queue is
+/// empty. A listener may therefore call the pool, even do something that raises another event:
+/// that one is queued and delivered after the current listener returns, on the same thread. A
+/// listener that throws is reported (never to the `error` event, which could loop) and delivery
+/// goes on.
+///
+/// Cost when nobody listens: `wants()` is one relaxed load of a bit mask, and nothing else runs;
+/// with `enable_events = false` the mask stays 0 forever.
+class EventHub {
+ public:
+  using Reporter = void (*)(const void* context, std::exception_ptr error) noexcept;
+
+  EventHub(Reporter report, const void* context) noexcept : report_(report), context_(context) {}
+  EventHub(const EventHub&) = delete;
+  EventHub& operator=(const EventHub&) = delete;
+
+  [[nodiscard]] static constexpr std::uint32_t bit(PoolEvent event) noexcept {
+    return std::uint32_t{1} << static_cast<std::uint32_t>(event);
+  }
+
+  /// Whether some listener waits for `event`.
+  [[nodiscard]] bool wants(PoolEvent event) const noexcept {
+    return (mask_.load(std::memory_order_relaxed) & bit(event)) != 0;
+  }
+
+  /// Whether some listener waits for either end of an edge.
+  [[nodiscard]] bool wants(EdgeKind edge) const noexcept {
+    const Edge& e = edges_[static_cast<std::size_t>(edge)];
+    return (mask_.load(std::memory_order_relaxed) & (bit(e.start) | bit(e.end))) != 0;
+  }
+
+  /// Whether an episode of `edge` is under way (as last seen by `edge()`).
+  [[nodiscard]] bool in_episode(EdgeKind edge) const noexcept {
+    return edges_[static_cast<std::size_t>(edge)].on.load(std::memory_order_relaxed);
+  }
+
+  ListenerId add(PoolEvent event, Listener listener) {
+    if (!listener) throw std::invalid_argument("poolify: a listener must not be empty");
+    std::lock_guard lock(mutex_);
+    const ListenerId id{next_id_++};
+    listeners_.push_back(Slot{id, event, std::make_shared<const Listener>(std::move(listener))});
+    publish_mask();
+    return id;
+  }
+
+  bool remove(ListenerId id) {
+    std::lock_guard lock(mutex_);
+    for (auto slot = listeners_.begin(); slot != listeners_.end(); ++slot) {
+      if (slot->id != id) continue;
+      listeners_.erase(slot);
+      publish_mask();
+      // An edge nobody listens to any more is no longer followed: start it afresh next time.
+      for (Edge& edge : edges_) {
+        if ((mask_.load(std::memory_order_relaxed) & (bit(edge.start) | bit(edge.end))) == 0) {
+          edge.on.store(false, std::memory_order_relaxed);
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /// Queues the event `make()` builds if someone listens to `kind`, and delivers it (or leaves it
+  /// to the thread delivering now).
+  template <class MakeEvent>
+  void emit(PoolEvent kind, MakeEvent&& make) {
+    if (!wants(kind)) return;
+    Event event = make();
+    event.kind = kind;
+    std::unique_lock lock(mutex_);
+    pending_.push_back(std::move(event));
+    deliver(lock);
+  }
+
+  /// Follows `edge`: when `condition()` differs from the episode flag, flips the flag and emits the
+  /// start or end event with the info `snapshot()` gives. Several threads may call it at once:
+  /// flips are serialized and re-checked, so the events alternate and none is missed. The caller
+  /// makes the change the condition reads first; the fence here orders that change before the
+  /// flag is read, against the flag's store before the re-check of a thread flipping it.
+  template <class Condition, class Snapshot>
+  void edge(EdgeKind which, Condition&& condition, Snapshot&& snapshot) {
+    Edge& e = edges_[static_cast<std::size_t>(which)];
+    for (;;) {
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      if (condition() == e.on.load(std::memory_order_relaxed)) return;
+      std::unique_lock lock(mutex_);
+      const bool now = condition();
+      if (now == e.on.load(std::memory_order_relaxed)) return;  // flipped by another thread, which re-checks
+      e.on.store(now, std::memory_order_relaxed);
+      const PoolEvent kind = now ? e.start : e.end;
+      if (wants(kind)) {
+        Event event{kind, snapshot(), nullptr, {}, {}};
+        pending_.push_back(std::move(event));
+      }
+      deliver(lock);
+    }
+  }
+
+  /// Forgets every episode (the pool starts again).
+  void reset_edges() noexcept {
+    for (Edge& edge : edges_) edge.on.store(false, std::memory_order_relaxed);
+  }
+
+  /// Waits until every queued event is delivered, unless the calling thread is the one delivering
+  /// (a listener calling `destroy()`): its loop delivers them once the listener returns.
+  void flush() {
+    std::unique_lock lock(mutex_);
+    if (delivering_ && deliverer_ == std::this_thread::get_id()) return;
+    delivered_.wait(lock, [this] { return !delivering_ && pending_.empty(); });
+  }
+
+ private:
+  struct Slot {
+    ListenerId id;
+    PoolEvent kind;
+    std::shared_ptr<const Listener> listener;
+  };
+
+  struct Edge {
+    PoolEvent start;
+    PoolEvent end;
+    std::atomic<bool> on{false};
+  };
+
+  /// Under the lock: delivers the queued events unless another thread is at it. Returns locked.
+  void deliver(std::unique_lock<std::mutex>& lock) {
+    if (delivering_) return;
+    delivering_ = true;
+    deliverer_ = std::this_thread::get_id();
+    std::vector<std::shared_ptr<const Listener>> targets;
+    while (!pending_.empty()) {
+      Event event = std::move(pending_.front());
+      pending_.pop_front();
+      targets.clear();
+      for (const Slot& slot : listeners_) {
+        if (slot.kind == event.kind) targets.push_back(slot.listener);
+      }
+      lock.unlock();
+      for (const auto& listener : targets) {
+        try {
+          (*listener)(event);
+        } catch (...) {
+          report_(context_, std::current_exception());
+        }
+      }
+      targets.clear();  // a listener may own resources: let go of it outside the lock
+      lock.lock();
+    }
+    delivering_ = false;
+    deliverer_ = std::thread::id();
+    delivered_.notify_all();
+  }
+
+  void publish_mask() noexcept {
+    std::uint32_t mask = 0;
+    for (const Slot& slot : listeners_) mask |= bit(slot.kind);
+    mask_.store(mask, std::memory_order_relaxed);
+  }
+
+  Reporter report_;
+  const void* context_;
+  std::atomic<std::uint32_t> mask_{0};
+  std::array<Edge, edge_kind_count> edges_{{{PoolEvent::busy, PoolEvent::busy_end, {}},
+                                            {PoolEvent::back_pressure, PoolEvent::back_pressure_end, {}},
+                                            {PoolEvent::full, PoolEvent::full_end, {}}}};
+  std::mutex mutex_;
+  std::condition_variable delivered_;
+  std::vector<Slot> listeners_;
+  std::deque<Event> pending_;
+  bool delivering_ = false;
+  std::thread::id deliverer_{};
+  std::uint64_t next_id_ = 1;
+};
+
+}  // namespace detail
+POOLIFY_NAMESPACE_END
 
 // #include <poolify/detail/futex.hpp>
 /// @file futex.hpp
@@ -906,6 +1281,8 @@ class ResultState {
   // ---- the state word ----
   /// Whether the recorded outcome is an exception (valid once the outcome is set).
   [[nodiscard]] bool has_error() const noexcept { return outcome_ == Outcome::error; }
+  /// The recorded exception (valid once an error outcome is set, before the task is published).
+  [[nodiscard]] std::exception_ptr error() const noexcept { return error_; }
 
   [[nodiscard]] bool is_done() const noexcept {
     return (word_.load(std::memory_order_acquire) & task_word::phase_mask) == task_word::done;
@@ -1451,10 +1828,19 @@ class WorkerNode {
     if (queue_.empty()) return nullptr;
     Task* task = queue_.pop_front();
     usage.executing.store(1, std::memory_order_relaxed);
-    usage.queued.store(queue_.size(), std::memory_order_relaxed);
+    // Release: a reader that sees the shorter queue sees the node executing (see `in_flight`).
+    usage.queued.store(queue_.size(), std::memory_order_release);
     // The next task's state was written by its submitter: start fetching it while this one runs.
     if (!queue_.empty()) prefetch_for_write(queue_.front());
     return task;
+  }
+
+  /// Tasks on this node now, queued or running, without the momentary gap between the end of one
+  /// task and the start of the next: the queue is read first, and `pop` publishes a shorter queue
+  /// only after counting the task it took as executing.
+  [[nodiscard]] std::uint64_t in_flight() const noexcept {
+    const std::uint64_t queued = usage.queued.load(std::memory_order_acquire);
+    return queued + usage.executing.load(std::memory_order_acquire);
   }
 
   /// Whether a thief should take work from this node: a task waits behind one that runs, or behind
@@ -1690,6 +2076,7 @@ class WorkerNode {
 }  // namespace detail
 POOLIFY_NAMESPACE_END
 // #include <poolify/errors.hpp>
+// #include <poolify/events.hpp>
 
 // #include <poolify/future.hpp>
 /// @file future.hpp
@@ -1825,96 +2212,7 @@ class Future {
 
 POOLIFY_NAMESPACE_END
 // #include <poolify/options.hpp>
-
 // #include <poolify/statistics.hpp>
-/// @file statistics.hpp
-/// @brief What `Pool::info()` and `Pool::worker_nodes()` report.
-
-// #include <poolify/options.hpp>
-// #include <poolify/version.hpp>
-
-#include <cstddef>  // std::size_t
-#include <cstdint>  // std::uint64_t
-#include <optional>  // std::optional
-#include <string>   // std::string
-
-POOLIFY_NAMESPACE_BEGIN
-
-/// Whether a pool has a fixed or a dynamic number of worker nodes.
-enum class PoolType { fixed, dynamic };
-
-/// Task counters of one worker node (poolifier's `usage.tasks`).
-struct TaskStatistics {
-  std::uint64_t executed = 0;             ///< Tasks that ran and returned a value.
-  std::uint64_t executing = 0;            ///< Tasks running now.
-  std::uint64_t queued = 0;               ///< Tasks waiting in the node's queue now.
-  std::uint64_t max_queued = 0;           ///< The queue's high-water mark.
-  std::uint64_t sequentially_stolen = 0;  ///< Tasks it stole in a row, since it last ran one of its own.
-  std::uint64_t stolen = 0;               ///< Tasks it stole from other nodes (and ran).
-  std::uint64_t failed = 0;               ///< Tasks that ran and threw.
-};
-
-/// One measurement of a worker node, in milliseconds (poolifier's `MeasurementStatistics`). A
-/// measurement is taken only while a strategy in use requires it: otherwise its figures stay as
-/// they were (0 for a pool that never measured). The average and the median are over the last 386
-/// samples, and only kept when a strategy requires them.
-struct MeasurementStatistics {
-  std::uint64_t count = 0;  ///< Samples taken.
-  double aggregate = 0;     ///< Sum of the samples.
-  double minimum = 0;       ///< Smallest sample.
-  double maximum = 0;       ///< Largest sample.
-  double average = 0;       ///< Moving average.
-  double median = 0;        ///< Moving median.
-};
-
-/// A worker thread's ELU (poolifier's event loop utilization): per task, the time it ran the task
-/// (active), the time it had nothing to run before it (idle), and active / (active + idle).
-struct EluStatistics {
-  MeasurementStatistics active{};       ///< Time running tasks.
-  MeasurementStatistics idle{};         ///< Time between tasks.
-  MeasurementStatistics utilization{};  ///< Active share, 0..1.
-};
-
-/// One worker node as `Pool::worker_nodes()` reports it.
-struct WorkerNodeInfo {
-  std::size_t id = 0;                  ///< Its key in the pool, 0 .. max_size - 1.
-  bool ready = false;                  ///< Whether it accepts tasks.
-  bool dynamic = false;                ///< Whether it was added by a dynamic pool beyond its minimum size.
-  TaskStatistics tasks{};              ///< Its task counters.
-  MeasurementStatistics run_time{};    ///< Its tasks' run times.
-  MeasurementStatistics wait_time{};   ///< Its tasks' wait times, submission to start.
-  EluStatistics elu{};                 ///< Its worker's ELU.
-};
-
-/// A snapshot of a pool (poolifier's `PoolInfo`). Counters are read without stopping the pool;
-/// once it is idle they are exact: executed + failed equals the tasks that ran, queued and
-/// executing are 0.
-struct PoolInfo {
-  std::string version;                        ///< poolify's version.
-  PoolType type = PoolType::fixed;            ///< Fixed or dynamic.
-  std::string worker = "thread";              ///< Always "thread".
-  bool started = false;                       ///< Between `start()` and `destroy()`.
-  bool ready = false;                         ///< Started, with its minimum of nodes ready.
-  std::uint64_t strategy_retries = 0;         ///< Retries the strategy needed for the last choice.
-  WorkerChoiceStrategy default_strategy = WorkerChoiceStrategy::least_used;  ///< The pool's strategy.
-  std::size_t min_size = 0;                   ///< Minimum number of nodes.
-  std::size_t max_size = 0;                   ///< Maximum number of nodes.
-  std::size_t worker_nodes = 0;               ///< Nodes now.
-  std::size_t idle_worker_nodes = 0;          ///< Nodes running nothing.
-  std::size_t busy_worker_nodes = 0;          ///< Nodes running as many tasks as their concurrency.
-  std::optional<std::size_t> dynamic_worker_nodes;  ///< Dynamic pools only.
-  std::uint64_t executed_tasks = 0;           ///< Tasks that returned a value.
-  std::uint64_t executing_tasks = 0;          ///< Tasks running now.
-  std::uint64_t failed_tasks = 0;             ///< Tasks that threw.
-  std::optional<bool> back_pressure;                   ///< With `enable_tasks_queue`: every node's queue is at its threshold.
-  std::optional<std::size_t> back_pressure_worker_nodes;  ///< With `enable_tasks_queue`: nodes at their threshold.
-  std::optional<std::uint64_t> queued_tasks;      ///< With `enable_tasks_queue`: tasks queued now.
-  std::optional<std::uint64_t> max_queued_tasks;  ///< With `enable_tasks_queue`: sum of the nodes' high-water marks.
-  std::optional<std::size_t> stealing_worker_nodes;  ///< With `enable_tasks_queue`: nodes stealing right now.
-  std::optional<std::uint64_t> stolen_tasks;         ///< With `enable_tasks_queue`: tasks stolen so far.
-};
-
-POOLIFY_NAMESPACE_END
 
 // #include <poolify/strategies/fair_share.hpp>
 /// @file fair_share.hpp
@@ -2776,21 +3074,25 @@ class Pool {
   /// "Cannot start a destroying pool"; `std::system_error` if a thread cannot be created (the
   /// threads already made are stopped and joined; the pool stays not started).
   void start() {
-    std::lock_guard lifecycle(lifecycle_mutex_);
-    const State state = state_.load(std::memory_order_acquire);
-    if (state == State::started) detail::throw_pool_error("Cannot start an already started pool");
-    if (state == State::destroying) detail::throw_pool_error("Cannot start a destroying pool");
-    destroy_source_ = std::stop_source();
-    std::size_t started = 0;
-    try {
-      for (; started < min_size_; ++started) start_node(*nodes_[started]);
-    } catch (...) {
-      stop_nodes(started);
-      throw;
+    {
+      std::lock_guard lifecycle(lifecycle_mutex_);
+      const State state = state_.load(std::memory_order_acquire);
+      if (state == State::started) detail::throw_pool_error("Cannot start an already started pool");
+      if (state == State::destroying) detail::throw_pool_error("Cannot start a destroying pool");
+      destroy_source_ = std::stop_source();
+      events_.reset_edges();
+      std::size_t started = 0;
+      try {
+        for (; started < min_size_; ++started) start_node(*nodes_[started]);
+      } catch (...) {
+        stop_nodes(started);
+        throw;
+      }
+      active_nodes_.store(started, std::memory_order_release);
+      state_.store(State::started, std::memory_order_release);
+      ready_.store(true, std::memory_order_release);
     }
-    active_nodes_.store(started, std::memory_order_release);
-    state_.store(State::started, std::memory_order_release);
-    ready_.store(true, std::memory_order_release);
+    events_.emit(PoolEvent::ready, [this] { return Event{PoolEvent::ready, info(), nullptr, {}, {}}; });
   }
 
   /// Stops the pool: refuses new tasks, lets queued tasks run for up to
@@ -2819,12 +3121,16 @@ class Pool {
       nodes_[key]->close().drain([this](Task* task) { abandon(task); });
     }
     destroy_source_.request_stop();
-    std::lock_guard lifecycle(lifecycle_mutex_);
-    stop_nodes(active);
-    active_nodes_.store(0, std::memory_order_release);
-    ready_.store(false, std::memory_order_release);
-    state_.store(State::stopped, std::memory_order_release);
+    {
+      std::lock_guard lifecycle(lifecycle_mutex_);
+      stop_nodes(active);
+      active_nodes_.store(0, std::memory_order_release);
+      ready_.store(false, std::memory_order_release);
+      state_.store(State::stopped, std::memory_order_release);
+    }
     notify_idle();  // abandoned tasks made the pool idle without a worker noticing
+    events_.emit(PoolEvent::destroy, [this] { return Event{PoolEvent::destroy, info(), nullptr, {}, {}}; });
+    events_.flush();  // every event is delivered when destroy() returns
   }
 
   // ---------------------------------------------------------------- executing
@@ -3030,6 +3336,26 @@ class Pool {
     return options_.tasks_queue_options;
   }
 
+  // ---------------------------------------------------------------- events
+
+  /// Adds a listener for `event` (poolifier's `pool.emitter.on`). Listeners run one at a time, in
+  /// the order the events happened, outside the pool's locks, on the thread that raised the event
+  /// or on one delivering earlier ones (a worker, a thread in `execute`, `start` or `destroy`). A
+  /// listener may call the pool (read `info()`, submit work); one that throws is reported to
+  /// `error_handler` and the pool goes on. A listener should be quick: while it runs, the
+  /// worker that raised the event does not run tasks. Throws `PoolError` when the pool was made
+  /// with `enable_events = false`, `std::invalid_argument` for an empty listener.
+  ListenerId on(PoolEvent event, Listener listener) {
+    if (!options_.enable_events) {
+      detail::throw_pool_error("Cannot add an event listener: the pool was made with enable_events = false");
+    }
+    return events_.add(event, std::move(listener));
+  }
+
+  /// Removes a listener; false when `id` is not one (any more). An event whose delivery has begun
+  /// on another thread may still reach it; later ones do not.
+  bool off(ListenerId id) { return events_.remove(id); }
+
   // ---------------------------------------------------------------- statistics
 
   /// A snapshot of the pool (see `PoolInfo`).
@@ -3054,9 +3380,9 @@ class Pool {
     const std::uint64_t back_pressure_size = back_pressure_size_.load(std::memory_order_relaxed);
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
+      if (nodes_[key]->in_flight() >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
       const std::uint64_t executing = usage.executing.load(std::memory_order_acquire);
       if (executing == 0) ++info.idle_worker_nodes;
-      if (executing >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
       if (usage.queued.load(std::memory_order_relaxed) >= back_pressure_size) ++back_pressured;
       info.executing_tasks += executing;
       info.executed_tasks += usage.executed.load(std::memory_order_acquire);
@@ -3385,6 +3711,7 @@ class Pool {
       if (queued == back_pressure_size_.load(std::memory_order_relaxed) && shedding_.load(std::memory_order_relaxed)) {
         shed_back_pressure(key);
       }
+      after_enqueue(queued);
     } catch (...) {
       // Not queued: take it back whole, as if execute had never been called.
       task->discard_inputs();
@@ -3433,9 +3760,12 @@ class Pool {
           node.usage.sequentially_stolen.store(0, std::memory_order_relaxed);
         }
         steal_first = false;
+        after_dequeue();
         run(node, task);
         continue;
       }
+      // Out of work: a busy episode may end here (not between two tasks, which would flap).
+      if (events_.wants(detail::EdgeKind::busy) && events_.in_episode(detail::EdgeKind::busy)) check_busy();
       if (node.stop_requested()) break;
       const bool stealing = stealing_.load(std::memory_order_relaxed);
       Steal attempt = Steal::nothing;
@@ -3443,6 +3773,7 @@ class Pool {
         Task* task = nullptr;
         attempt = steal(node, task);
         if (task != nullptr) {
+          after_dequeue();
           run(node, task);
           continue;
         }
@@ -3565,11 +3896,118 @@ class Pool {
     task->discard_inputs();
     if (measure != 0) record_measurements(usage, measure, task->submitted_ms, start, task->has_error());
     // Counters and measurements first, so that a caller woken by the future reads them up to date.
-    std::atomic<std::uint64_t>& outcome = task->has_error() ? usage.failed : usage.executed;
+    const bool failed = task->has_error();
+    std::atomic<std::uint64_t>& outcome = failed ? usage.failed : usage.executed;
     detail::bump(outcome, std::memory_order_release);
     usage.executing.store(0, std::memory_order_release);
     detail::bump(usage.completed, std::memory_order_release);
+    if (failed && events_.wants(PoolEvent::task_error)) {
+      // Copied before the task is published: it may be recycled at once. Listeners run after,
+      // so that none delays the future.
+      // The exception is read before the task is published: its future's reader may destroy it.
+      Event event;
+      try {
+        event.error = task->error();
+        event.message = message_of(event.error);
+        event.task_function = name_of(&task->function());
+      } catch (...) {
+        report_listener_error(this, std::current_exception());  // could not even build the event (bad_alloc)
+      }
+      task->publish(true);
+      emit_task_error(std::move(event));
+      return;
+    }
     task->publish(true);
+  }
+
+  /// Raises `task_error` with `event` (error, message and task function already filled in).
+  void emit_task_error(Event&& event) noexcept {
+    try {
+      events_.emit(PoolEvent::task_error, [&] {
+        event.info = info();
+        return std::move(event);
+      });
+    } catch (...) {
+      report_listener_error(this, std::current_exception());  // could not even build the event
+    }
+  }
+
+  /// The name of the task function whose model is `function` (a replaced one's too: older versions
+  /// of the registry are kept).
+  std::string name_of(const detail::TaskFunctionModelBase<Data, Response>* function) const {
+    std::lock_guard lock(config_mutex_);
+    for (auto registry = registries_.rbegin(); registry != registries_.rend(); ++registry) {
+      for (const auto& entry : (*registry)->entries) {
+        if (&entry->function.model() == function) return entry->name;
+      }
+    }
+    return {};
+  }
+
+  static std::string message_of(const std::exception_ptr& error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& exception) {
+      return exception.what();
+    } catch (...) {
+      return "unknown exception";
+    }
+  }
+
+  // ---- edge-triggered events
+
+  /// The busy condition (poolifier's): every node has as many tasks in flight as its concurrency.
+  [[nodiscard]] bool all_busy() const noexcept {
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    if (active == 0) return false;
+    const std::size_t concurrency = concurrency_.load(std::memory_order_relaxed);
+    for (std::size_t key = 0; key < active; ++key) {
+      const Node& node = *nodes_[key];
+      if (!node.usage.ready.load(std::memory_order_relaxed) || node.in_flight() < concurrency) return false;
+    }
+    return true;
+  }
+
+  /// The back-pressure condition (poolifier's): every node's queue is at its threshold.
+  [[nodiscard]] bool all_back_pressured() const noexcept {
+    const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+    if (active == 0 || !queue_enabled_.load(std::memory_order_relaxed)) return false;
+    const std::uint64_t size = back_pressure_size_.load(std::memory_order_relaxed);
+    for (std::size_t key = 0; key < active; ++key) {
+      const detail::NodeUsage& usage = nodes_[key]->usage;
+      if (!usage.ready.load(std::memory_order_relaxed) || usage.queued.load(std::memory_order_relaxed) < size) return false;
+    }
+    return true;
+  }
+
+  void check_busy() noexcept { check_edge(detail::EdgeKind::busy, [this] { return all_busy(); }); }
+  void check_back_pressure() noexcept {
+    check_edge(detail::EdgeKind::back_pressure, [this] { return all_back_pressured(); });
+  }
+
+  template <class Condition>
+  void check_edge(detail::EdgeKind edge, Condition&& condition) noexcept {
+    try {
+      events_.edge(edge, condition, [this] { return info(); });
+    } catch (...) {
+      report_listener_error(this, std::current_exception());  // could not build the event (bad_alloc)
+    }
+  }
+
+  /// A worker took a task (popped or stole): a busy episode may start, a back-pressure one end.
+  void after_dequeue() noexcept {
+    if (events_.wants(detail::EdgeKind::busy) && !events_.in_episode(detail::EdgeKind::busy)) check_busy();
+    if (events_.wants(detail::EdgeKind::back_pressure) && events_.in_episode(detail::EdgeKind::back_pressure)) {
+      check_back_pressure();
+    }
+  }
+
+  /// A submitter queued a task, leaving `queued` on its node: a back-pressure episode may start,
+  /// or end when the push shed tasks to other nodes.
+  void after_enqueue(std::uint64_t queued) noexcept {
+    if (!events_.wants(detail::EdgeKind::back_pressure)) return;
+    const bool episode = events_.in_episode(detail::EdgeKind::back_pressure);
+    if (episode || queued >= back_pressure_size_.load(std::memory_order_relaxed)) check_back_pressure();
   }
 
   /// Records what `measure` asks for of a task that started at `start` (ms). As poolifier, a task
@@ -3627,10 +4065,22 @@ class Pool {
     }
   }
 
-  void report_error(std::exception_ptr error) const noexcept {
+  /// An error no future can carry: to `error_handler` (or stderr), then to the `error` event.
+  void report_error(std::exception_ptr error) noexcept {
+    report_listener_error(this, error);
     try {
-      if (options_.error_handler) {
-        options_.error_handler(error);
+      events_.emit(PoolEvent::error, [&] { return Event{PoolEvent::error, info(), error, message_of(error), {}}; });
+    } catch (...) {
+      report_listener_error(this, std::current_exception());
+    }
+  }
+
+  /// To `error_handler` (or stderr) only: for errors of listeners, which must not raise events.
+  static void report_listener_error(const void* context, std::exception_ptr error) noexcept {
+    const Pool& pool = *static_cast<const Pool*>(context);
+    try {
+      if (pool.options_.error_handler) {
+        pool.options_.error_handler(error);
         return;
       }
       std::rethrow_exception(error);
@@ -3720,6 +4170,8 @@ class Pool {
 
   std::atomic<std::uint32_t> idle_waiters_{0};
   std::atomic<std::uint32_t> idle_epoch_{0};
+
+  detail::EventHub events_{&Pool::report_listener_error, this};
 };
 
 POOLIFY_NAMESPACE_END

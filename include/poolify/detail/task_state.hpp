@@ -113,6 +113,8 @@ class ResultState {
   // ---- the state word ----
   /// Whether the recorded outcome is an exception (valid once the outcome is set).
   [[nodiscard]] bool has_error() const noexcept { return outcome_ == Outcome::error; }
+  /// The recorded exception (valid once an error outcome is set, before the task is published).
+  [[nodiscard]] std::exception_ptr error() const noexcept { return error_; }
 
   [[nodiscard]] bool is_done() const noexcept {
     return (word_.load(std::memory_order_acquire) & task_word::phase_mask) == task_word::done;

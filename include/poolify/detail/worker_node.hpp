@@ -96,10 +96,19 @@ class WorkerNode {
     if (queue_.empty()) return nullptr;
     Task* task = queue_.pop_front();
     usage.executing.store(1, std::memory_order_relaxed);
-    usage.queued.store(queue_.size(), std::memory_order_relaxed);
+    // Release: a reader that sees the shorter queue sees the node executing (see `in_flight`).
+    usage.queued.store(queue_.size(), std::memory_order_release);
     // The next task's state was written by its submitter: start fetching it while this one runs.
     if (!queue_.empty()) prefetch_for_write(queue_.front());
     return task;
+  }
+
+  /// Tasks on this node now, queued or running, without the momentary gap between the end of one
+  /// task and the start of the next: the queue is read first, and `pop` publishes a shorter queue
+  /// only after counting the task it took as executing.
+  [[nodiscard]] std::uint64_t in_flight() const noexcept {
+    const std::uint64_t queued = usage.queued.load(std::memory_order_acquire);
+    return queued + usage.executing.load(std::memory_order_acquire);
   }
 
   /// Whether a thief should take work from this node: a task waits behind one that runs, or behind
