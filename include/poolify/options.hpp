@@ -77,6 +77,44 @@ struct WorkerChoiceStrategyOptions {
   std::optional<std::vector<double>> weights{};
 };
 
+/// Which figures of one measurement a strategy reads, or a user wants kept (poolifier's
+/// `MeasurementStatisticsRequirements`).
+struct MeasurementRequirements {
+  bool aggregate = false;  ///< The total (and minimum, maximum): needs a clock read per task.
+  bool average = false;    ///< The moving average over the history.
+  bool median = false;     ///< The moving median over the history (costs a partial sort per task).
+
+  /// Whether the measurement must be taken at all.
+  [[nodiscard]] constexpr bool any() const noexcept { return aggregate || average || median; }
+  /// Both requirements at once.
+  [[nodiscard]] constexpr MeasurementRequirements operator|(const MeasurementRequirements& other) const noexcept {
+    return {aggregate || other.aggregate, average || other.average, median || other.median};
+  }
+  /// As poolifier does with the `median` option: where the average is required, the median is
+  /// required instead.
+  [[nodiscard]] constexpr MeasurementRequirements with_median(bool median_wanted) const noexcept {
+    if (!median_wanted || !average) return *this;
+    return {aggregate, false, true};
+  }
+  constexpr bool operator==(const MeasurementRequirements&) const noexcept = default;
+};
+
+/// What a strategy needs the pool to measure (poolifier's `TaskStatisticsRequirements`). The pool
+/// takes only the measurements that the strategies in use require: with none, it reads no clock.
+struct TaskStatisticsRequirements {
+  MeasurementRequirements run_time{};   ///< A task's start to its end.
+  MeasurementRequirements wait_time{};  ///< A task's submission to its start.
+  MeasurementRequirements elu{};        ///< Active (running tasks) against idle time of a worker.
+
+  /// Both requirements at once.
+  [[nodiscard]] constexpr TaskStatisticsRequirements operator|(const TaskStatisticsRequirements& other) const noexcept {
+    return {run_time | other.run_time, wait_time | other.wait_time, elu | other.elu};
+  }
+  /// Whether anything must be measured.
+  [[nodiscard]] constexpr bool any() const noexcept { return run_time.any() || wait_time.any() || elu.any(); }
+  constexpr bool operator==(const TaskStatisticsRequirements&) const noexcept = default;
+};
+
 /// Options of the worker nodes' task queues (poolifier's `tasksQueueOptions`).
 struct TasksQueueOptions {
   std::size_t size = 0;         ///< Back-pressure threshold per node (not a capacity); 0 means max_size squared.
@@ -98,11 +136,14 @@ struct PoolOptions {
   WorkerChoiceStrategyOptions worker_choice_strategy_options{};                    ///< Its options.
   bool start_workers = true;            ///< Start the workers in the constructor; else call `start()`.
   bool restart_worker_on_error = true;  ///< Replace a node whose worker failed (planned).
-  bool enable_events = true;            ///< Events (planned).
+  bool enable_events = true;            ///< Events (`Pool::on`); false: `on` is refused, nothing is ever raised.
   bool enable_tasks_queue = true;       ///< Stealing, back pressure and queue statistics (threads always queue).
   TasksQueueOptions tasks_queue_options{};  ///< Queue options.
   std::chrono::milliseconds max_inactive_time{60000};  ///< Dynamic nodes retire after this idle time (planned).
   KillBehavior kill_behavior = KillBehavior::soft;      ///< How idle dynamic nodes retire (planned).
+  /// Measurements to take whatever the strategies need (for `info()` and `worker_nodes()`); the
+  /// pool takes these and those its strategies require, and none else.
+  TaskStatisticsRequirements measurements{};
   std::function<void(std::size_t node)> on_worker_start{};  ///< Runs on each worker thread as it starts.
   std::function<void(std::size_t node)> on_worker_exit{};  ///< Runs on each worker thread as it exits.
   std::function<void(std::exception_ptr)> error_handler{};  ///< Receives errors no future can carry.

@@ -23,7 +23,7 @@
 #include <poolify/task_function.hpp>
 #include <poolify/version.hpp>
 
-#include <algorithm>    // std::rotate
+#include <algorithm>    // std::rotate, std::min, std::max
 #include <array>        // std::array
 #include <atomic>       // std::atomic
 #include <chrono>       // std::chrono::steady_clock
@@ -58,6 +58,7 @@ struct TaskFunctionEntry {
   TaskFunction<Data, Response> function;
   TaskFunctionProperties properties;
   std::vector<unsigned char> affinity;  // one flag per node key when worker_node_keys is given, else empty
+  std::uint32_t slot = 0;               // its name's number, for per-function usage (kept when replaced)
 };
 
 /// The number of built-in strategies (`WorkerChoiceStrategy` values before `custom`).
@@ -158,6 +159,7 @@ class Pool {
       if (state == State::destroying) detail::throw_pool_error("Cannot start a destroying pool");
       destroy_source_ = std::stop_source();
       events_.reset_edges();
+      start_ms_.store(detail::now_ms(), std::memory_order_relaxed);
       std::size_t started = 0;
       try {
         for (; started < min_size_; ++started) start_node(*nodes_[started]);
@@ -245,17 +247,20 @@ class Pool {
                          TaskFunctionProperties properties = {}) {
     detail::check_task_function_name(name);
     detail::check_task_function_properties(properties, max_size_);
-    auto entry = make_entry(std::move(name), std::move(function), std::move(properties));
     std::lock_guard lock(config_mutex_);
     auto next = std::make_unique<Registry>(*registry_.load(std::memory_order_relaxed));
-    bool replaced = false;
+    std::shared_ptr<const Entry>* replaced = nullptr;
     for (auto& existing : next->entries) {
-      if (existing->name == entry->name) {
-        existing = entry;
-        replaced = true;
-      }
+      if (existing->name == name) replaced = &existing;
     }
-    if (!replaced) next->entries.push_back(std::move(entry));
+    // A replaced function keeps its usage (its slot); a new name gets a new one.
+    const std::uint32_t slot = replaced != nullptr ? (*replaced)->slot : next_slot_++;
+    auto entry = make_entry(std::move(name), std::move(function), std::move(properties), slot);
+    if (replaced != nullptr) {
+      *replaced = std::move(entry);
+    } else {
+      next->entries.push_back(std::move(entry));
+    }
     republish_strategies(*next);  // before the function can be found: its strategy exists first
     publish_registry(std::move(next));
     return true;
@@ -376,7 +381,8 @@ class Pool {
     return strategies_.load(std::memory_order_acquire)->options;
   }
 
-  /// What the strategies in use need measured: the pool takes exactly these measurements.
+  /// What the pool measures: what the strategies in use require and what `PoolOptions::measurements`
+  /// asks for, and nothing else.
   [[nodiscard]] TaskStatisticsRequirements task_statistics_requirements() const noexcept {
     return strategies_.load(std::memory_order_acquire)->requirements;
   }
@@ -468,6 +474,24 @@ class Pool {
       max_queued += usage.max_queued.load(std::memory_order_acquire);
       stolen += usage.stolen.load(std::memory_order_relaxed);
     }
+    namespace bits = detail::measure;
+    const std::uint32_t measure = measure_.load(std::memory_order_relaxed);
+    if ((measure & bits::run_time) != 0) {
+      info.run_time = combined(active, &detail::NodeUsage::run_time, (measure & bits::run_time_history) != 0);
+      const double elapsed = detail::now_ms() - start_ms_.load(std::memory_order_relaxed);
+      info.utilization = state != State::stopped && elapsed > 0 && max_size_ > 0
+                             ? info.run_time->aggregate / (elapsed * static_cast<double>(max_size_))
+                             : 0.0;
+    }
+    if ((measure & bits::wait_time) != 0) {
+      info.wait_time = combined(active, &detail::NodeUsage::wait_time, (measure & bits::wait_time_history) != 0);
+    }
+    if ((measure & bits::elu) != 0) {
+      const bool history = (measure & bits::elu_history) != 0;
+      info.elu = EluStatistics{combined(active, &detail::NodeUsage::elu_active, history),
+                               combined(active, &detail::NodeUsage::elu_idle, history),
+                               combined(active, &detail::NodeUsage::elu_utilization, history)};
+    }
     if (queue_enabled_.load(std::memory_order_relaxed)) {
       info.back_pressure = active > 0 && back_pressured == active;
       info.back_pressure_worker_nodes = back_pressured;
@@ -482,6 +506,7 @@ class Pool {
   /// Each worker node of the pool, by key.
   [[nodiscard]] std::vector<WorkerNodeInfo> worker_nodes() const {
     std::vector<WorkerNodeInfo> list;
+    const Registry* registry = registry_.load(std::memory_order_acquire);
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
@@ -501,7 +526,8 @@ class Pool {
       node.elu.active = statistics_of(usage.elu_active);
       node.elu.idle = statistics_of(usage.elu_idle);
       node.elu.utilization = statistics_of(usage.elu_utilization);
-      list.push_back(node);
+      if (per_function_.load(std::memory_order_relaxed)) node.task_functions = function_usage_of(*nodes_[key], *registry);
+      list.push_back(std::move(node));
     }
     return list;
   }
@@ -528,6 +554,7 @@ class Pool {
     detail::check_pool_options(options_, max_size_);
     registries_.push_back(make_registry(std::move(functions)));
     publish_priorities(*registries_.back());
+    per_function_.store(registries_.back()->entries.size() >= 2, std::memory_order_relaxed);
     registry_.store(registries_.back().get(), std::memory_order_release);
     {
       std::lock_guard lock(config_mutex_);
@@ -558,9 +585,10 @@ class Pool {
 
   // ---- task functions
 
-  std::unique_ptr<Registry> make_registry(std::vector<NamedTaskFunction<Data, Response>> functions) const {
+  std::unique_ptr<Registry> make_registry(std::vector<NamedTaskFunction<Data, Response>> functions) {
     if (functions.empty()) detail::throw_invalid_argument("taskFunctions parameter object is empty");
     auto registry = std::make_unique<Registry>();
+    next_slot_ = static_cast<std::uint32_t>(functions.size());
     for (std::size_t index = 0; index < functions.size(); ++index) {
       NamedTaskFunction<Data, Response>& named = functions[index];
       // A lone callable is named "default"; in a list that name is reserved for the alias.
@@ -571,14 +599,15 @@ class Pool {
           detail::throw_invalid_argument("Cannot add a task function with a duplicated name '" + named.name + "'");
         }
       }
-      registry->entries.push_back(make_entry(std::move(named.name), std::move(named.function), std::move(named.properties)));
+      registry->entries.push_back(make_entry(std::move(named.name), std::move(named.function), std::move(named.properties),
+                                             static_cast<std::uint32_t>(index)));
     }
     return registry;
   }
 
   std::shared_ptr<const Entry> make_entry(std::string name, TaskFunction<Data, Response> function,
-                                         TaskFunctionProperties properties) const {
-    Entry entry{std::move(name), std::move(function), std::move(properties), {}};
+                                         TaskFunctionProperties properties, std::uint32_t slot) const {
+    Entry entry{std::move(name), std::move(function), std::move(properties), {}, slot};
     if (entry.properties.worker_node_keys) {
       entry.affinity.assign(max_size_, 0);
       for (std::size_t key : *entry.properties.worker_node_keys) entry.affinity[key] = 1;
@@ -591,6 +620,7 @@ class Pool {
     // point into them, and updates are rare.
     registries_.push_back(std::move(next));
     publish_priorities(*registries_.back());
+    per_function_.store(registries_.back()->entries.size() >= 2, std::memory_order_relaxed);
     registry_.store(registries_.back().get(), std::memory_order_release);
   }
 
@@ -679,6 +709,7 @@ class Pool {
     for (const detail::AnyStrategy* strategy : next->by_kind) {
       if (strategy != nullptr) next->requirements = next->requirements | strategy->requirements();
     }
+    next->requirements = next->requirements | options_.measurements;  // what the user asked for too
     strategy_sets_.push_back(std::move(next));
     const detail::StrategySet* published = strategy_sets_.back().get();
     measure_.store(detail::measure::bits_of(published->requirements), std::memory_order_relaxed);
@@ -774,6 +805,7 @@ class Pool {
           prioritized || (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
       task->affinity = entry.affinity.empty() ? nullptr : entry.affinity.data();
       task->priority = entry.properties.priority;
+      task->function_slot = entry.slot;
       const std::size_t key = choose_node(entry, task->submitted_ms);
       std::optional<detail::PriorityOrder> order;
       if (prioritized) {
@@ -836,6 +868,7 @@ class Pool {
         if (node.usage.sequentially_stolen.load(std::memory_order_relaxed) != 0) {
           node.usage.sequentially_stolen.store(0, std::memory_order_relaxed);
         }
+        if (node.last_stolen_slot != Node::no_slot) reset_sequentially_stolen(node, Node::no_slot);
         steal_first = false;
         after_dequeue();
         run(node, task);
@@ -905,7 +938,30 @@ class Pool {
     thief.mark_executing();
     thief.usage.stolen.fetch_add(1, std::memory_order_relaxed);  // a submitter may count a shed task too
     detail::bump(thief.usage.sequentially_stolen, std::memory_order_relaxed);
+    if (per_function_.load(std::memory_order_relaxed)) {
+      if (detail::FunctionUsage* function = thief.functions.get_or_make(task->function_slot)) {
+        function->stolen.fetch_add(1, std::memory_order_relaxed);  // a submitter may count a shed task too
+        // As poolifier: in a row only while the thief steals tasks of the same function.
+        if (thief.last_stolen_slot == task->function_slot) {
+          detail::bump(function->sequentially_stolen);
+        } else {
+          function->sequentially_stolen.store(1, std::memory_order_relaxed);
+        }
+        reset_sequentially_stolen(thief, task->function_slot);
+      }
+    }
     return Steal::stolen;
+  }
+
+  /// The worker of `node` stole a task of slot `next` (`Node::no_slot`: ran one of its own): the
+  /// function it stole from before, if another, is no longer stolen from in a row.
+  static void reset_sequentially_stolen(Node& node, std::uint32_t next) noexcept {
+    if (node.last_stolen_slot != next && node.last_stolen_slot != Node::no_slot) {
+      if (detail::FunctionUsage* before = node.functions.get_or_make(node.last_stolen_slot)) {
+        before->sequentially_stolen.store(0, std::memory_order_relaxed);
+      }
+    }
+    node.last_stolen_slot = next;
   }
 
   /// Whether another node has work `thief` could steal (lock-free, a moment old).
@@ -939,7 +995,14 @@ class Pool {
           to.usage.queued.load(std::memory_order_relaxed) + 1 >= size) {
         continue;
       }
-      if (from.transfer_newest_to(to, size)) to.usage.stolen.fetch_add(1, std::memory_order_relaxed);
+      if (const std::optional<std::uint32_t> slot = from.transfer_newest_to(to, size)) {
+        to.usage.stolen.fetch_add(1, std::memory_order_relaxed);
+        if (per_function_.load(std::memory_order_relaxed)) {
+          if (detail::FunctionUsage* function = to.functions.get_or_make(*slot)) {
+            function->stolen.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+      }
     }
   }
 
@@ -961,6 +1024,10 @@ class Pool {
       detail::bump(usage.completed, std::memory_order_release);
       return;
     }
+    // With two task functions or more, the node keeps usage per function too (poolifier's rule).
+    detail::FunctionUsage* function_usage =
+        per_function_.load(std::memory_order_relaxed) ? node.functions.get_or_make(task->function_slot) : nullptr;
+    if (function_usage != nullptr) function_usage->executing.store(1, std::memory_order_relaxed);
     const std::uint32_t measure = measure_.load(std::memory_order_relaxed);
     const double start = measure != 0 ? detail::now_ms() : 0;
     std::stop_token token;
@@ -971,9 +1038,13 @@ class Pool {
     task->run(std::move(token));
     node.forward_destroy.reset();
     task->discard_inputs();
-    if (measure != 0) record_measurements(usage, measure, task->submitted_ms, start, task->has_error());
-    // Counters and measurements first, so that a caller woken by the future reads them up to date.
     const bool failed = task->has_error();
+    if (measure != 0) record_measurements(usage, function_usage, measure, task->submitted_ms, start, failed);
+    // Counters and measurements first, so that a caller woken by the future reads them up to date.
+    if (function_usage != nullptr) {
+      detail::bump(failed ? function_usage->failed : function_usage->executed, std::memory_order_release);
+      function_usage->executing.store(0, std::memory_order_release);
+    }
     std::atomic<std::uint64_t>& outcome = failed ? usage.failed : usage.executed;
     detail::bump(outcome, std::memory_order_release);
     usage.executing.store(0, std::memory_order_release);
@@ -986,7 +1057,7 @@ class Pool {
       try {
         event.error = task->error();
         event.message = message_of(event.error);
-        event.task_function = name_of(&task->function());
+        event.task_function = name_of(task->function_slot);
       } catch (...) {
         report_listener_error(this, std::current_exception());  // could not even build the event (bad_alloc)
       }
@@ -1009,13 +1080,13 @@ class Pool {
     }
   }
 
-  /// The name of the task function whose model is `function` (a replaced one's too: older versions
-  /// of the registry are kept).
-  std::string name_of(const detail::TaskFunctionModelBase<Data, Response>* function) const {
+  /// The name of the task function of slot `slot` (a removed one's too: older versions of the
+  /// registry are kept).
+  std::string name_of(std::uint32_t slot) const {
     std::lock_guard lock(config_mutex_);
     for (auto registry = registries_.rbegin(); registry != registries_.rend(); ++registry) {
       for (const auto& entry : (*registry)->entries) {
-        if (&entry->function.model() == function) return entry->name;
+        if (entry->slot == slot) return entry->name;
       }
     }
     return {};
@@ -1087,34 +1158,98 @@ class Pool {
     if (episode || queued >= back_pressure_size_.load(std::memory_order_relaxed)) check_back_pressure();
   }
 
-  /// Records what `measure` asks for of a task that started at `start` (ms). As poolifier, a task
-  /// that threw counts for its wait time only.
-  static void record_measurements(detail::NodeUsage& usage, std::uint32_t measure, double submitted, double start,
-                                  bool failed) noexcept {
+  /// Records what `measure` asks for of a task that started at `start` (ms), on the node and, with
+  /// per-function usage, on its function. As poolifier, a task that threw counts for its wait time
+  /// only.
+  static void record_measurements(detail::NodeUsage& usage, detail::FunctionUsage* function, std::uint32_t measure,
+                                  double submitted, double start, bool failed) noexcept {
     namespace bits = detail::measure;
+    const auto record = [function](detail::MeasurementHistory& mine, detail::MeasurementHistory detail::FunctionUsage::*its,
+                                   double sample, bool history, bool median) {
+      mine.record(sample, history, median);
+      if (function != nullptr) (function->*its).record(sample, history, median);
+    };
     if ((measure & bits::wait_time) != 0 && submitted > 0) {
-      usage.wait_time.record(start - submitted, (measure & bits::wait_time_history) != 0,
-                             (measure & bits::wait_time_median) != 0);
+      record(usage.wait_time, &detail::FunctionUsage::wait_time, start - submitted, (measure & bits::wait_time_history) != 0,
+             (measure & bits::wait_time_median) != 0);
     }
     if ((measure & (bits::run_time | bits::elu)) == 0) return;
     const double end = detail::now_ms();
     const double active = end - start;
     if (!failed && (measure & bits::run_time) != 0) {
-      usage.run_time.record(active, (measure & bits::run_time_history) != 0, (measure & bits::run_time_median) != 0);
+      record(usage.run_time, &detail::FunctionUsage::run_time, active, (measure & bits::run_time_history) != 0,
+             (measure & bits::run_time_median) != 0);
     }
     if ((measure & bits::elu) != 0) {
       const bool history = (measure & bits::elu_history) != 0;
       const bool median = (measure & bits::elu_median) != 0;
       if (!failed) {
-        usage.elu_active.record(active, history, median);
+        record(usage.elu_active, &detail::FunctionUsage::elu_active, active, history, median);
         if (usage.last_task_end >= 0) {
           const double idle = start > usage.last_task_end ? start - usage.last_task_end : 0;
-          usage.elu_idle.record(idle, history, median);
-          usage.elu_utilization.record(active + idle > 0 ? active / (active + idle) : 0, history, median);
+          record(usage.elu_idle, &detail::FunctionUsage::elu_idle, idle, history, median);
+          record(usage.elu_utilization, &detail::FunctionUsage::elu_utilization, active + idle > 0 ? active / (active + idle) : 0,
+                 history, median);
         }
       }
       usage.last_task_end = end;
     }
+  }
+
+  /// Node `node`'s usage of each task function of `registry`, in its order.
+  static std::vector<TaskFunctionUsage> function_usage_of(const Node& node, const Registry& registry) {
+    std::uint32_t last_slot = 0;
+    for (const auto& entry : registry.entries) last_slot = std::max(last_slot, entry->slot);
+    std::vector<std::uint64_t> queued(static_cast<std::size_t>(last_slot) + 1, 0);
+    node.for_each_queued([&](const Task& task) {
+      if (task.function_slot <= last_slot) ++queued[task.function_slot];
+    });
+    std::vector<TaskFunctionUsage> list;
+    list.reserve(registry.entries.size());
+    for (const auto& entry : registry.entries) {
+      TaskFunctionUsage usage;
+      usage.name = entry->name;
+      usage.tasks.queued = queued[entry->slot];
+      if (const detail::FunctionUsage* function = node.functions.find(entry->slot)) {
+        usage.tasks.executed = function->executed.load(std::memory_order_acquire);
+        usage.tasks.executing = function->executing.load(std::memory_order_acquire);
+        usage.tasks.failed = function->failed.load(std::memory_order_acquire);
+        usage.tasks.stolen = function->stolen.load(std::memory_order_relaxed);
+        usage.tasks.sequentially_stolen = function->sequentially_stolen.load(std::memory_order_relaxed);
+        usage.run_time = statistics_of(function->run_time);
+        usage.wait_time = statistics_of(function->wait_time);
+        usage.elu.active = statistics_of(function->elu_active);
+        usage.elu.idle = statistics_of(function->elu_idle);
+        usage.elu.utilization = statistics_of(function->elu_utilization);
+      }
+      list.push_back(std::move(usage));
+    }
+    return list;
+  }
+
+  /// One measurement of the first `active` nodes together: sums, extremes, and the average and
+  /// median over their histories put end to end (with `history`).
+  MeasurementStatistics combined(std::size_t active, detail::MeasurementHistory detail::NodeUsage::*member,
+                                 bool history) const {
+    MeasurementStatistics total;
+    std::vector<double> samples;
+    for (std::size_t key = 0; key < active; ++key) {
+      const detail::MeasurementHistory& measurement = nodes_[key]->usage.*member;
+      const std::uint64_t count = measurement.count();
+      if (count == 0) continue;
+      total.minimum = total.count == 0 ? measurement.minimum() : std::min(total.minimum, measurement.minimum());
+      total.maximum = total.count == 0 ? measurement.maximum() : std::max(total.maximum, measurement.maximum());
+      total.count += count;
+      total.aggregate += measurement.aggregate();
+      if (history) measurement.append_history(samples);
+    }
+    if (!samples.empty()) {
+      double sum = 0;
+      for (const double sample : samples) sum += sample;
+      total.average = sum / static_cast<double>(samples.size());
+      total.median = detail::MeasurementHistory::median_of(samples.data(), samples.size());
+    }
+    return total;
   }
 
   static MeasurementStatistics statistics_of(const detail::MeasurementHistory& history) noexcept {
@@ -1238,6 +1373,9 @@ class Pool {
   std::atomic<double> stealing_ratio_{0.6};       // tasks_stealing_ratio
   std::atomic<bool> shedding_{false};             // nodes over the back-pressure threshold shed tasks
   std::atomic<bool> priorities_{false};           // some task function has a priority
+  std::atomic<bool> per_function_{false};         // two task functions or more: usage is kept per function
+  std::uint32_t next_slot_ = 0;                   // the next task-function slot, guarded by config_mutex_
+  std::atomic<double> start_ms_{0};               // when start() last ran (ms, steady clock), for utilization
   std::atomic<double> aging_factor_{0.001};       // tasks_queue_options.aging_factor
   std::atomic<double> load_exponent_{2.0 / 3.0};  // tasks_queue_options.load_exponent
   std::atomic<bool> queue_enabled_{true};         // enable_tasks_queue

@@ -13,6 +13,7 @@
 #include <poolify/events.hpp>
 #include <poolify/fixed_pool.hpp>
 #include <poolify/future.hpp>
+#include <poolify/json.hpp>
 #include <poolify/options.hpp>
 #include <poolify/pool.hpp>
 #include <poolify/statistics.hpp>

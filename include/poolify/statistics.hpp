@@ -9,6 +9,7 @@
 #include <cstdint>  // std::uint64_t
 #include <optional>  // std::optional
 #include <string>   // std::string
+#include <vector>   // std::vector
 
 POOLIFY_NAMESPACE_BEGIN
 
@@ -47,6 +48,16 @@ struct EluStatistics {
   MeasurementStatistics utilization{};  ///< Active share, 0..1.
 };
 
+/// One task function's usage on one worker node (poolifier's per-task-function `usage`), kept
+/// only while the pool has two task functions or more, as poolifier does.
+struct TaskFunctionUsage {
+  std::string name;                    ///< The task function.
+  TaskStatistics tasks{};              ///< Its task counters on the node (`max_queued` stays 0).
+  MeasurementStatistics run_time{};    ///< Its tasks' run times on the node.
+  MeasurementStatistics wait_time{};   ///< Its tasks' wait times on the node.
+  EluStatistics elu{};                 ///< The node's ELU while running its tasks.
+};
+
 /// One worker node as `Pool::worker_nodes()` reports it.
 struct WorkerNodeInfo {
   std::size_t id = 0;                  ///< Its key in the pool, 0 .. max_size - 1.
@@ -56,6 +67,8 @@ struct WorkerNodeInfo {
   MeasurementStatistics run_time{};    ///< Its tasks' run times.
   MeasurementStatistics wait_time{};   ///< Its tasks' wait times, submission to start.
   EluStatistics elu{};                 ///< Its worker's ELU.
+  /// Per task function, with two task functions or more (else empty), in the pool's order.
+  std::vector<TaskFunctionUsage> task_functions{};
 };
 
 /// A snapshot of a pool (poolifier's `PoolInfo`). Counters are read without stopping the pool;
@@ -84,6 +97,13 @@ struct PoolInfo {
   std::optional<std::uint64_t> max_queued_tasks;  ///< With `enable_tasks_queue`: sum of the nodes' high-water marks.
   std::optional<std::size_t> stealing_worker_nodes;  ///< With `enable_tasks_queue`: nodes stealing right now.
   std::optional<std::uint64_t> stolen_tasks;         ///< With `enable_tasks_queue`: tasks stolen so far.
+  /// When run times are measured: the share of the pool's capacity (max_size workers since
+  /// `start()`) spent running tasks, 0..1.
+  std::optional<double> utilization;
+  /// When measured: every node's run times together (average and median over their histories).
+  std::optional<MeasurementStatistics> run_time;
+  std::optional<MeasurementStatistics> wait_time;  ///< When measured: every node's wait times together.
+  std::optional<EluStatistics> elu;                ///< When measured: every node's ELU together.
 };
 
 POOLIFY_NAMESPACE_END

@@ -183,6 +183,44 @@ struct WorkerChoiceStrategyOptions {
   std::optional<std::vector<double>> weights{};
 };
 
+/// Which figures of one measurement a strategy reads, or a user wants kept (poolifier's
+/// `MeasurementStatisticsRequirements`).
+struct MeasurementRequirements {
+  bool aggregate = false;  ///< The total (and minimum, maximum): needs a clock read per task.
+  bool average = false;    ///< The moving average over the history.
+  bool median = false;     ///< The moving median over the history (costs a partial sort per task).
+
+  /// Whether the measurement must be taken at all.
+  [[nodiscard]] constexpr bool any() const noexcept { return aggregate || average || median; }
+  /// Both requirements at once.
+  [[nodiscard]] constexpr MeasurementRequirements operator|(const MeasurementRequirements& other) const noexcept {
+    return {aggregate || other.aggregate, average || other.average, median || other.median};
+  }
+  /// As poolifier does with the `median` option: where the average is required, the median is
+  /// required instead.
+  [[nodiscard]] constexpr MeasurementRequirements with_median(bool median_wanted) const noexcept {
+    if (!median_wanted || !average) return *this;
+    return {aggregate, false, true};
+  }
+  constexpr bool operator==(const MeasurementRequirements&) const noexcept = default;
+};
+
+/// What a strategy needs the pool to measure (poolifier's `TaskStatisticsRequirements`). The pool
+/// takes only the measurements that the strategies in use require: with none, it reads no clock.
+struct TaskStatisticsRequirements {
+  MeasurementRequirements run_time{};   ///< A task's start to its end.
+  MeasurementRequirements wait_time{};  ///< A task's submission to its start.
+  MeasurementRequirements elu{};        ///< Active (running tasks) against idle time of a worker.
+
+  /// Both requirements at once.
+  [[nodiscard]] constexpr TaskStatisticsRequirements operator|(const TaskStatisticsRequirements& other) const noexcept {
+    return {run_time | other.run_time, wait_time | other.wait_time, elu | other.elu};
+  }
+  /// Whether anything must be measured.
+  [[nodiscard]] constexpr bool any() const noexcept { return run_time.any() || wait_time.any() || elu.any(); }
+  constexpr bool operator==(const TaskStatisticsRequirements&) const noexcept = default;
+};
+
 /// Options of the worker nodes' task queues (poolifier's `tasksQueueOptions`).
 struct TasksQueueOptions {
   std::size_t size = 0;         ///< Back-pressure threshold per node (not a capacity); 0 means max_size squared.
@@ -204,11 +242,14 @@ struct PoolOptions {
   WorkerChoiceStrategyOptions worker_choice_strategy_options{};                    ///< Its options.
   bool start_workers = true;            ///< Start the workers in the constructor; else call `start()`.
   bool restart_worker_on_error = true;  ///< Replace a node whose worker failed (planned).
-  bool enable_events = true;            ///< Events (planned).
+  bool enable_events = true;            ///< Events (`Pool::on`); false: `on` is refused, nothing is ever raised.
   bool enable_tasks_queue = true;       ///< Stealing, back pressure and queue statistics (threads always queue).
   TasksQueueOptions tasks_queue_options{};  ///< Queue options.
   std::chrono::milliseconds max_inactive_time{60000};  ///< Dynamic nodes retire after this idle time (planned).
   KillBehavior kill_behavior = KillBehavior::soft;      ///< How idle dynamic nodes retire (planned).
+  /// Measurements to take whatever the strategies need (for `info()` and `worker_nodes()`); the
+  /// pool takes these and those its strategies require, and none else.
+  TaskStatisticsRequirements measurements{};
   std::function<void(std::size_t node)> on_worker_start{};  ///< Runs on each worker thread as it starts.
   std::function<void(std::size_t node)> on_worker_exit{};  ///< Runs on each worker thread as it exits.
   std::function<void(std::exception_ptr)> error_handler{};  ///< Receives errors no future can carry.
@@ -221,6 +262,7 @@ POOLIFY_NAMESPACE_END
 #include <cstdint>  // std::uint64_t
 #include <optional>  // std::optional
 #include <string>   // std::string
+#include <vector>   // std::vector
 
 POOLIFY_NAMESPACE_BEGIN
 
@@ -259,6 +301,16 @@ struct EluStatistics {
   MeasurementStatistics utilization{};  ///< Active share, 0..1.
 };
 
+/// One task function's usage on one worker node (poolifier's per-task-function `usage`), kept
+/// only while the pool has two task functions or more, as poolifier does.
+struct TaskFunctionUsage {
+  std::string name;                    ///< The task function.
+  TaskStatistics tasks{};              ///< Its task counters on the node (`max_queued` stays 0).
+  MeasurementStatistics run_time{};    ///< Its tasks' run times on the node.
+  MeasurementStatistics wait_time{};   ///< Its tasks' wait times on the node.
+  EluStatistics elu{};                 ///< The node's ELU while running its tasks.
+};
+
 /// One worker node as `Pool::worker_nodes()` reports it.
 struct WorkerNodeInfo {
   std::size_t id = 0;                  ///< Its key in the pool, 0 .. max_size - 1.
@@ -268,6 +320,8 @@ struct WorkerNodeInfo {
   MeasurementStatistics run_time{};    ///< Its tasks' run times.
   MeasurementStatistics wait_time{};   ///< Its tasks' wait times, submission to start.
   EluStatistics elu{};                 ///< Its worker's ELU.
+  /// Per task function, with two task functions or more (else empty), in the pool's order.
+  std::vector<TaskFunctionUsage> task_functions{};
 };
 
 /// A snapshot of a pool (poolifier's `PoolInfo`). Counters are read without stopping the pool;
@@ -296,6 +350,13 @@ struct PoolInfo {
   std::optional<std::uint64_t> max_queued_tasks;  ///< With `enable_tasks_queue`: sum of the nodes' high-water marks.
   std::optional<std::size_t> stealing_worker_nodes;  ///< With `enable_tasks_queue`: nodes stealing right now.
   std::optional<std::uint64_t> stolen_tasks;         ///< With `enable_tasks_queue`: tasks stolen so far.
+  /// When run times are measured: the share of the pool's capacity (max_size workers since
+  /// `start()`) spent running tasks, 0..1.
+  std::optional<double> utilization;
+  /// When measured: every node's run times together (average and median over their histories).
+  std::optional<MeasurementStatistics> run_time;
+  std::optional<MeasurementStatistics> wait_time;  ///< When measured: every node's wait times together.
+  std::optional<EluStatistics> elu;                ///< When measured: every node's ELU together.
 };
 
 POOLIFY_NAMESPACE_END
@@ -1439,6 +1500,9 @@ class TaskState final : public ResultState<Response> {
   /// Its task function's priority (-20..19, lower first), used when priorities are in use.
   int priority = 0;
 
+  /// Its task function's slot in the pool, for per-function usage.
+  std::uint32_t function_slot = 0;
+
   TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
 
  private:
@@ -1463,11 +1527,9 @@ POOLIFY_NAMESPACE_END
 /// @file worker_node.hpp
 /// @brief A worker node: a thread, a deque-based task queue and usage counters.
 
-// #include <poolify/detail/futex.hpp>
-
-// #include <poolify/detail/node_usage.hpp>
-/// @file node_usage.hpp
-/// @brief A worker node's counters, laid out so that writers do not share cache lines.
+// #include <poolify/detail/function_usage.hpp>
+/// @file function_usage.hpp
+/// @brief Per-task-function usage of one worker node (poolifier's task function worker usage).
 
 // #include <poolify/detail/measurement.hpp>
 /// @file measurement.hpp
@@ -1475,12 +1537,13 @@ POOLIFY_NAMESPACE_END
 
 // #include <poolify/version.hpp>
 
-#include <algorithm>  // std::copy_n, std::nth_element, std::min, std::max
+#include <algorithm>  // std::nth_element, std::min, std::max, std::max_element
 #include <array>      // std::array
 #include <atomic>     // std::atomic
 #include <chrono>     // std::chrono::steady_clock
 #include <cstddef>    // std::size_t
 #include <cstdint>    // std::uint64_t
+#include <vector>     // std::vector
 
 POOLIFY_NAMESPACE_BEGIN
 namespace detail {
@@ -1511,17 +1574,18 @@ class MeasurementHistory {
                    std::memory_order_relaxed);
     count_.store(count + 1, std::memory_order_relaxed);
     if (!history) return;
-    if (size_ == measurement_history_size) window_sum_ -= samples_[next_];
-    samples_[next_] = sample;
+    std::size_t size = size_.load(std::memory_order_relaxed);
+    if (size == measurement_history_size) window_sum_ -= samples_[next_].load(std::memory_order_relaxed);
+    samples_[next_].store(sample, std::memory_order_relaxed);
     window_sum_ += sample;
     next_ = next_ + 1 == measurement_history_size ? 0 : next_ + 1;
-    if (size_ < measurement_history_size) ++size_;
+    if (size < measurement_history_size) size_.store(++size, std::memory_order_release);
     // Adding and taking away drifts: sum the window afresh once per lap.
     if (next_ == 0) {
       window_sum_ = 0;
-      for (std::size_t index = 0; index < size_; ++index) window_sum_ += samples_[index];
+      for (std::size_t index = 0; index < size; ++index) window_sum_ += samples_[index].load(std::memory_order_relaxed);
     }
-    average_.store(window_sum_ / static_cast<double>(size_), std::memory_order_relaxed);
+    average_.store(window_sum_ / static_cast<double>(size), std::memory_order_relaxed);
     if (median) median_.store(compute_median(), std::memory_order_relaxed);
   }
 
@@ -1533,7 +1597,7 @@ class MeasurementHistory {
     maximum_.store(0, std::memory_order_relaxed);
     average_.store(0, std::memory_order_relaxed);
     median_.store(0, std::memory_order_relaxed);
-    size_ = 0;
+    size_.store(0, std::memory_order_relaxed);
     next_ = 0;
     window_sum_ = 0;
   }
@@ -1545,17 +1609,29 @@ class MeasurementHistory {
   [[nodiscard]] double average() const noexcept { return average_.load(std::memory_order_relaxed); }
   [[nodiscard]] double median() const noexcept { return median_.load(std::memory_order_relaxed); }
 
+  /// Appends the samples of the history to `out` (any thread: each sample is read on its own, so
+  /// the window may mix samples from just before and just after a new one).
+  void append_history(std::vector<double>& out) const {
+    const std::size_t size = size_.load(std::memory_order_acquire);
+    for (std::size_t index = 0; index < size; ++index) out.push_back(samples_[index].load(std::memory_order_relaxed));
+  }
+
+  /// The median of `values[0, size)` (reorders them); 0 for none.
+  static double median_of(double* values, std::size_t size) noexcept {
+    if (size == 0) return 0;
+    double* const middle = values + size / 2;
+    std::nth_element(values, middle, values + size);
+    if (size % 2 == 1) return *middle;
+    const double upper = *middle;
+    const double lower = *std::max_element(values, middle);
+    return (lower + upper) / 2;
+  }
+
  private:
   double compute_median() noexcept {
-    std::copy_n(samples_.begin(), size_, scratch_.begin());
-    const auto begin = scratch_.begin();
-    const auto middle = begin + static_cast<std::ptrdiff_t>(size_ / 2);
-    const auto end = begin + static_cast<std::ptrdiff_t>(size_);
-    std::nth_element(begin, middle, end);
-    if (size_ % 2 == 1) return *middle;
-    const double upper = *middle;
-    const double lower = *std::max_element(begin, middle);
-    return (lower + upper) / 2;
+    const std::size_t size = size_.load(std::memory_order_relaxed);
+    for (std::size_t index = 0; index < size; ++index) scratch_[index] = samples_[index].load(std::memory_order_relaxed);
+    return median_of(scratch_.data(), size);
   }
 
   std::atomic<std::uint64_t> count_{0};
@@ -1564,16 +1640,129 @@ class MeasurementHistory {
   std::atomic<double> maximum_{0};
   std::atomic<double> average_{0};
   std::atomic<double> median_{0};
+  std::atomic<std::size_t> size_{0};  // samples in the window (written by the recording thread)
+  std::array<std::atomic<double>, measurement_history_size> samples_{};  // the same; read by anyone
   // The recording thread's own.
-  std::size_t size_ = 0;
   std::size_t next_ = 0;
   double window_sum_ = 0;
-  std::array<double, measurement_history_size> samples_{};
   std::array<double, measurement_history_size> scratch_{};
 };
 
 }  // namespace detail
 POOLIFY_NAMESPACE_END
+// #include <poolify/version.hpp>
+
+#include <array>    // std::array
+#include <atomic>   // std::atomic
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::uint32_t, std::uint64_t
+#include <new>      // std::nothrow
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+/// One task function's counters and measurements on one node; written by the node's worker, but
+/// `stolen`, which a submitter handing tasks over on back pressure adds to as well.
+struct FunctionUsage {
+  std::atomic<std::uint64_t> executed{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> stolen{0};
+  std::atomic<std::uint64_t> sequentially_stolen{0};
+  std::atomic<std::uint32_t> executing{0};
+  MeasurementHistory run_time;
+  MeasurementHistory wait_time;
+  MeasurementHistory elu_active;
+  MeasurementHistory elu_idle;
+  MeasurementHistory elu_utilization;
+
+  void reset() noexcept {
+    executed.store(0, std::memory_order_relaxed);
+    failed.store(0, std::memory_order_relaxed);
+    stolen.store(0, std::memory_order_relaxed);
+    sequentially_stolen.store(0, std::memory_order_relaxed);
+    executing.store(0, std::memory_order_relaxed);
+    run_time.reset();
+    wait_time.reset();
+    elu_active.reset();
+    elu_idle.reset();
+    elu_utilization.reset();
+  }
+};
+
+/// A node's `FunctionUsage` by task-function slot (a number the pool gives each name), made on
+/// the first task of that function the node runs and kept for the node's life, so that readers
+/// never find one gone. Two levels of atomic pointers: added without a lock, read by any thread.
+/// Slots past `capacity` are not tracked.
+class FunctionUsageTable {
+ public:
+  static constexpr std::size_t chunk_size = 64;
+  static constexpr std::size_t chunk_count = 64;
+  static constexpr std::size_t capacity = chunk_size * chunk_count;
+
+  FunctionUsageTable() = default;
+  FunctionUsageTable(const FunctionUsageTable&) = delete;
+  FunctionUsageTable& operator=(const FunctionUsageTable&) = delete;
+  ~FunctionUsageTable() {
+    for (auto& chunk_pointer : chunks_) {
+      Chunk* chunk = chunk_pointer.load(std::memory_order_relaxed);
+      if (chunk == nullptr) continue;
+      for (auto& usage : *chunk) delete usage.load(std::memory_order_relaxed);
+      delete chunk;
+    }
+  }
+
+  /// The usage of `slot`, made if need be (by the worker, or by a submitter handing a task over
+  /// on back pressure: the first to install one wins); null past the capacity or when memory runs
+  /// out (the task then simply goes uncounted per function).
+  FunctionUsage* get_or_make(std::uint32_t slot) noexcept {
+    if (slot >= capacity) return nullptr;
+    Chunk* chunk = install(chunks_[slot / chunk_size]);
+    return chunk == nullptr ? nullptr : install((*chunk)[slot % chunk_size]);
+  }
+
+  /// Any thread: the usage of `slot`, or null if the node never ran a task of it.
+  [[nodiscard]] const FunctionUsage* find(std::uint32_t slot) const noexcept {
+    if (slot >= capacity) return nullptr;
+    const Chunk* chunk = chunks_[slot / chunk_size].load(std::memory_order_acquire);
+    return chunk == nullptr ? nullptr : (*chunk)[slot % chunk_size].load(std::memory_order_acquire);
+  }
+
+  /// Zeroes every usage (the node starts a new run; its worker is not running).
+  void reset() noexcept {
+    for (auto& chunk_pointer : chunks_) {
+      Chunk* chunk = chunk_pointer.load(std::memory_order_relaxed);
+      if (chunk == nullptr) continue;
+      for (auto& usage : *chunk) {
+        if (FunctionUsage* function = usage.load(std::memory_order_relaxed)) function->reset();
+      }
+    }
+  }
+
+ private:
+  using Chunk = std::array<std::atomic<FunctionUsage*>, chunk_size>;
+
+  template <class T>
+  static T* install(std::atomic<T*>& pointer) noexcept {
+    T* current = pointer.load(std::memory_order_acquire);
+    if (current != nullptr) return current;
+    T* made = new (std::nothrow) T{};
+    if (made == nullptr) return nullptr;
+    if (pointer.compare_exchange_strong(current, made, std::memory_order_acq_rel, std::memory_order_acquire)) return made;
+    delete made;  // another thread installed one first
+    return current;
+  }
+  std::array<std::atomic<Chunk*>, chunk_count> chunks_{};
+};
+
+}  // namespace detail
+POOLIFY_NAMESPACE_END
+// #include <poolify/detail/futex.hpp>
+
+// #include <poolify/detail/node_usage.hpp>
+/// @file node_usage.hpp
+/// @brief A worker node's counters, laid out so that writers do not share cache lines.
+
+// #include <poolify/detail/measurement.hpp>
 // #include <poolify/version.hpp>
 
 #include <atomic>   // std::atomic
@@ -1873,29 +2062,40 @@ class WorkerNode {
   /// Moves this node's newest queued task to `target` (back-pressure stealing), if `target` is open,
   /// holds fewer than `below` tasks and may run the task (affinity). Both queue locks are held at
   /// once, taken in key order, so the task is never out of both queues; the submission stays
-  /// counted where it was made. Wakes `target`'s worker if it sleeps. True if a task moved.
-  bool transfer_newest_to(WorkerNode& target, std::uint64_t below) noexcept {
+  /// counted where it was made. Wakes `target`'s worker if it sleeps. Returns the moved task's
+  /// function slot (read under the locks: once out of them, the task may already have run and
+  /// been recycled), or nothing.
+  std::optional<std::uint32_t> transfer_newest_to(WorkerNode& target, std::uint64_t below) noexcept {
     WorkerNode& first = id_ < target.id_ ? *this : target;
     WorkerNode& second = id_ < target.id_ ? target : *this;
     bool asleep = false;
+    std::uint32_t slot = 0;
     {
       std::lock_guard lock_first(first.queue_lock_);
       std::lock_guard lock_second(second.queue_lock_);
-      if (queue_.size() < 2 || target.closed_ || target.queue_.size() + 1 >= below) return false;
+      if (queue_.size() < 2 || target.closed_ || target.queue_.size() + 1 >= below) return std::nullopt;
       Task* task = queue_.back();
-      if (!task->may_run_on(target.id_)) return false;
+      if (!task->may_run_on(target.id_)) return std::nullopt;
       try {
         target.queue_.push_back(task);
       } catch (...) {
-        return false;  // the target's queue could not grow: the task stays here
+        return std::nullopt;  // the target's queue could not grow: the task stays here
       }
+      slot = task->function_slot;
       queue_.pop_back();
       usage.queued.store(queue_.size(), std::memory_order_relaxed);
       target.publish_length();
       asleep = target.take_sleeper();
     }
     if (asleep) wake_one(target.usage.sleeping);
-    return true;
+    return slot;
+  }
+
+  /// Calls `visit(task)` for each queued task, under the queue lock (submitters wait meanwhile).
+  template <class Visit>
+  void for_each_queued(Visit&& visit) const noexcept {
+    std::lock_guard lock(queue_lock_);
+    for (std::size_t index = 0; index < queue_.size(); ++index) visit(*queue_.at(index));
   }
 
   /// The worker runs a task it stole: it counts as executing, under the lock (see `push`).
@@ -1937,6 +2137,8 @@ class WorkerNode {
     usage.elu_idle.reset();
     usage.elu_utilization.reset();
     usage.last_task_end = -1;
+    functions.reset();
+    last_stolen_slot = no_slot;
   }
 
   /// Refuses further tasks and hands back the queued ones (without allocating).
@@ -2018,7 +2220,11 @@ class WorkerNode {
     return Woken::slept;
   }
 
+  static constexpr std::uint32_t no_slot = ~std::uint32_t{0};
+
   NodeUsage usage;                          // counters (cache-line aligned inside)
+  FunctionUsageTable functions;             // per task function, while the pool has two or more
+  std::uint32_t last_stolen_slot = no_slot;  // worker only: the function of the last task it stole in a row
   std::jthread thread;                      // the worker; joined by the pool
   std::optional<std::stop_callback<ForwardStop>> forward_destroy;  // worker thread only
 
@@ -2067,7 +2273,7 @@ class WorkerNode {
   }
 
   std::size_t id_;
-  Spinlock queue_lock_;
+  mutable Spinlock queue_lock_;  // mutable: readers of the queue take it too
   bool closed_ = true;        // guarded by queue_lock_
   RingDeque<Task*> queue_;    // guarded by queue_lock_
   alignas(cache_line) std::atomic<bool> stopping_{false};
@@ -2239,43 +2445,6 @@ POOLIFY_NAMESPACE_END
 #include <utility>      // std::forward
 
 POOLIFY_NAMESPACE_BEGIN
-
-/// Which figures of one measurement a strategy reads (poolifier's `MeasurementStatisticsRequirements`).
-struct MeasurementRequirements {
-  bool aggregate = false;  ///< The total (and minimum, maximum): needs a clock read per task.
-  bool average = false;    ///< The moving average over the history.
-  bool median = false;     ///< The moving median over the history (costs a partial sort per task).
-
-  /// Whether the measurement must be taken at all.
-  [[nodiscard]] constexpr bool any() const noexcept { return aggregate || average || median; }
-  /// Both requirements at once.
-  [[nodiscard]] constexpr MeasurementRequirements operator|(const MeasurementRequirements& other) const noexcept {
-    return {aggregate || other.aggregate, average || other.average, median || other.median};
-  }
-  /// As poolifier does with the `median` option: where the average is required, the median is
-  /// required instead.
-  [[nodiscard]] constexpr MeasurementRequirements with_median(bool median_wanted) const noexcept {
-    if (!median_wanted || !average) return *this;
-    return {aggregate, false, true};
-  }
-  constexpr bool operator==(const MeasurementRequirements&) const noexcept = default;
-};
-
-/// What a strategy needs the pool to measure (poolifier's `TaskStatisticsRequirements`). The pool
-/// takes only the measurements that the strategies in use require: with none, it reads no clock.
-struct TaskStatisticsRequirements {
-  MeasurementRequirements run_time{};   ///< A task's start to its end.
-  MeasurementRequirements wait_time{};  ///< A task's submission to its start.
-  MeasurementRequirements elu{};        ///< Active (running tasks) against idle time of a worker.
-
-  /// Both requirements at once.
-  [[nodiscard]] constexpr TaskStatisticsRequirements operator|(const TaskStatisticsRequirements& other) const noexcept {
-    return {run_time | other.run_time, wait_time | other.wait_time, elu | other.elu};
-  }
-  /// Whether anything must be measured.
-  [[nodiscard]] constexpr bool any() const noexcept { return run_time.any() || wait_time.any() || elu.any(); }
-  constexpr bool operator==(const TaskStatisticsRequirements&) const noexcept = default;
-};
 
 /// One measurement of one node, in milliseconds, as a strategy reads it. Each figure is read on its
 /// own, without a lock; it may be a moment old. Figures the pool does not measure stay 0.
@@ -2946,7 +3115,7 @@ POOLIFY_NAMESPACE_END
 // #include <poolify/task_function.hpp>
 // #include <poolify/version.hpp>
 
-#include <algorithm>    // std::rotate
+#include <algorithm>    // std::rotate, std::min, std::max
 #include <array>        // std::array
 #include <atomic>       // std::atomic
 #include <chrono>       // std::chrono::steady_clock
@@ -2981,6 +3150,7 @@ struct TaskFunctionEntry {
   TaskFunction<Data, Response> function;
   TaskFunctionProperties properties;
   std::vector<unsigned char> affinity;  // one flag per node key when worker_node_keys is given, else empty
+  std::uint32_t slot = 0;               // its name's number, for per-function usage (kept when replaced)
 };
 
 /// The number of built-in strategies (`WorkerChoiceStrategy` values before `custom`).
@@ -3081,6 +3251,7 @@ class Pool {
       if (state == State::destroying) detail::throw_pool_error("Cannot start a destroying pool");
       destroy_source_ = std::stop_source();
       events_.reset_edges();
+      start_ms_.store(detail::now_ms(), std::memory_order_relaxed);
       std::size_t started = 0;
       try {
         for (; started < min_size_; ++started) start_node(*nodes_[started]);
@@ -3168,17 +3339,20 @@ class Pool {
                          TaskFunctionProperties properties = {}) {
     detail::check_task_function_name(name);
     detail::check_task_function_properties(properties, max_size_);
-    auto entry = make_entry(std::move(name), std::move(function), std::move(properties));
     std::lock_guard lock(config_mutex_);
     auto next = std::make_unique<Registry>(*registry_.load(std::memory_order_relaxed));
-    bool replaced = false;
+    std::shared_ptr<const Entry>* replaced = nullptr;
     for (auto& existing : next->entries) {
-      if (existing->name == entry->name) {
-        existing = entry;
-        replaced = true;
-      }
+      if (existing->name == name) replaced = &existing;
     }
-    if (!replaced) next->entries.push_back(std::move(entry));
+    // A replaced function keeps its usage (its slot); a new name gets a new one.
+    const std::uint32_t slot = replaced != nullptr ? (*replaced)->slot : next_slot_++;
+    auto entry = make_entry(std::move(name), std::move(function), std::move(properties), slot);
+    if (replaced != nullptr) {
+      *replaced = std::move(entry);
+    } else {
+      next->entries.push_back(std::move(entry));
+    }
     republish_strategies(*next);  // before the function can be found: its strategy exists first
     publish_registry(std::move(next));
     return true;
@@ -3299,7 +3473,8 @@ class Pool {
     return strategies_.load(std::memory_order_acquire)->options;
   }
 
-  /// What the strategies in use need measured: the pool takes exactly these measurements.
+  /// What the pool measures: what the strategies in use require and what `PoolOptions::measurements`
+  /// asks for, and nothing else.
   [[nodiscard]] TaskStatisticsRequirements task_statistics_requirements() const noexcept {
     return strategies_.load(std::memory_order_acquire)->requirements;
   }
@@ -3391,6 +3566,24 @@ class Pool {
       max_queued += usage.max_queued.load(std::memory_order_acquire);
       stolen += usage.stolen.load(std::memory_order_relaxed);
     }
+    namespace bits = detail::measure;
+    const std::uint32_t measure = measure_.load(std::memory_order_relaxed);
+    if ((measure & bits::run_time) != 0) {
+      info.run_time = combined(active, &detail::NodeUsage::run_time, (measure & bits::run_time_history) != 0);
+      const double elapsed = detail::now_ms() - start_ms_.load(std::memory_order_relaxed);
+      info.utilization = state != State::stopped && elapsed > 0 && max_size_ > 0
+                             ? info.run_time->aggregate / (elapsed * static_cast<double>(max_size_))
+                             : 0.0;
+    }
+    if ((measure & bits::wait_time) != 0) {
+      info.wait_time = combined(active, &detail::NodeUsage::wait_time, (measure & bits::wait_time_history) != 0);
+    }
+    if ((measure & bits::elu) != 0) {
+      const bool history = (measure & bits::elu_history) != 0;
+      info.elu = EluStatistics{combined(active, &detail::NodeUsage::elu_active, history),
+                               combined(active, &detail::NodeUsage::elu_idle, history),
+                               combined(active, &detail::NodeUsage::elu_utilization, history)};
+    }
     if (queue_enabled_.load(std::memory_order_relaxed)) {
       info.back_pressure = active > 0 && back_pressured == active;
       info.back_pressure_worker_nodes = back_pressured;
@@ -3405,6 +3598,7 @@ class Pool {
   /// Each worker node of the pool, by key.
   [[nodiscard]] std::vector<WorkerNodeInfo> worker_nodes() const {
     std::vector<WorkerNodeInfo> list;
+    const Registry* registry = registry_.load(std::memory_order_acquire);
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
@@ -3424,7 +3618,8 @@ class Pool {
       node.elu.active = statistics_of(usage.elu_active);
       node.elu.idle = statistics_of(usage.elu_idle);
       node.elu.utilization = statistics_of(usage.elu_utilization);
-      list.push_back(node);
+      if (per_function_.load(std::memory_order_relaxed)) node.task_functions = function_usage_of(*nodes_[key], *registry);
+      list.push_back(std::move(node));
     }
     return list;
   }
@@ -3451,6 +3646,7 @@ class Pool {
     detail::check_pool_options(options_, max_size_);
     registries_.push_back(make_registry(std::move(functions)));
     publish_priorities(*registries_.back());
+    per_function_.store(registries_.back()->entries.size() >= 2, std::memory_order_relaxed);
     registry_.store(registries_.back().get(), std::memory_order_release);
     {
       std::lock_guard lock(config_mutex_);
@@ -3481,9 +3677,10 @@ class Pool {
 
   // ---- task functions
 
-  std::unique_ptr<Registry> make_registry(std::vector<NamedTaskFunction<Data, Response>> functions) const {
+  std::unique_ptr<Registry> make_registry(std::vector<NamedTaskFunction<Data, Response>> functions) {
     if (functions.empty()) detail::throw_invalid_argument("taskFunctions parameter object is empty");
     auto registry = std::make_unique<Registry>();
+    next_slot_ = static_cast<std::uint32_t>(functions.size());
     for (std::size_t index = 0; index < functions.size(); ++index) {
       NamedTaskFunction<Data, Response>& named = functions[index];
       // A lone callable is named "default"; in a list that name is reserved for the alias.
@@ -3494,14 +3691,15 @@ class Pool {
           detail::throw_invalid_argument("Cannot add a task function with a duplicated name '" + named.name + "'");
         }
       }
-      registry->entries.push_back(make_entry(std::move(named.name), std::move(named.function), std::move(named.properties)));
+      registry->entries.push_back(make_entry(std::move(named.name), std::move(named.function), std::move(named.properties),
+                                             static_cast<std::uint32_t>(index)));
     }
     return registry;
   }
 
   std::shared_ptr<const Entry> make_entry(std::string name, TaskFunction<Data, Response> function,
-                                         TaskFunctionProperties properties) const {
-    Entry entry{std::move(name), std::move(function), std::move(properties), {}};
+                                         TaskFunctionProperties properties, std::uint32_t slot) const {
+    Entry entry{std::move(name), std::move(function), std::move(properties), {}, slot};
     if (entry.properties.worker_node_keys) {
       entry.affinity.assign(max_size_, 0);
       for (std::size_t key : *entry.properties.worker_node_keys) entry.affinity[key] = 1;
@@ -3514,6 +3712,7 @@ class Pool {
     // point into them, and updates are rare.
     registries_.push_back(std::move(next));
     publish_priorities(*registries_.back());
+    per_function_.store(registries_.back()->entries.size() >= 2, std::memory_order_relaxed);
     registry_.store(registries_.back().get(), std::memory_order_release);
   }
 
@@ -3602,6 +3801,7 @@ class Pool {
     for (const detail::AnyStrategy* strategy : next->by_kind) {
       if (strategy != nullptr) next->requirements = next->requirements | strategy->requirements();
     }
+    next->requirements = next->requirements | options_.measurements;  // what the user asked for too
     strategy_sets_.push_back(std::move(next));
     const detail::StrategySet* published = strategy_sets_.back().get();
     measure_.store(detail::measure::bits_of(published->requirements), std::memory_order_relaxed);
@@ -3697,6 +3897,7 @@ class Pool {
           prioritized || (measure_.load(std::memory_order_relaxed) & detail::measure::wait_time) != 0 ? detail::now_ms() : 0;
       task->affinity = entry.affinity.empty() ? nullptr : entry.affinity.data();
       task->priority = entry.properties.priority;
+      task->function_slot = entry.slot;
       const std::size_t key = choose_node(entry, task->submitted_ms);
       std::optional<detail::PriorityOrder> order;
       if (prioritized) {
@@ -3759,6 +3960,7 @@ class Pool {
         if (node.usage.sequentially_stolen.load(std::memory_order_relaxed) != 0) {
           node.usage.sequentially_stolen.store(0, std::memory_order_relaxed);
         }
+        if (node.last_stolen_slot != Node::no_slot) reset_sequentially_stolen(node, Node::no_slot);
         steal_first = false;
         after_dequeue();
         run(node, task);
@@ -3828,7 +4030,30 @@ class Pool {
     thief.mark_executing();
     thief.usage.stolen.fetch_add(1, std::memory_order_relaxed);  // a submitter may count a shed task too
     detail::bump(thief.usage.sequentially_stolen, std::memory_order_relaxed);
+    if (per_function_.load(std::memory_order_relaxed)) {
+      if (detail::FunctionUsage* function = thief.functions.get_or_make(task->function_slot)) {
+        function->stolen.fetch_add(1, std::memory_order_relaxed);  // a submitter may count a shed task too
+        // As poolifier: in a row only while the thief steals tasks of the same function.
+        if (thief.last_stolen_slot == task->function_slot) {
+          detail::bump(function->sequentially_stolen);
+        } else {
+          function->sequentially_stolen.store(1, std::memory_order_relaxed);
+        }
+        reset_sequentially_stolen(thief, task->function_slot);
+      }
+    }
     return Steal::stolen;
+  }
+
+  /// The worker of `node` stole a task of slot `next` (`Node::no_slot`: ran one of its own): the
+  /// function it stole from before, if another, is no longer stolen from in a row.
+  static void reset_sequentially_stolen(Node& node, std::uint32_t next) noexcept {
+    if (node.last_stolen_slot != next && node.last_stolen_slot != Node::no_slot) {
+      if (detail::FunctionUsage* before = node.functions.get_or_make(node.last_stolen_slot)) {
+        before->sequentially_stolen.store(0, std::memory_order_relaxed);
+      }
+    }
+    node.last_stolen_slot = next;
   }
 
   /// Whether another node has work `thief` could steal (lock-free, a moment old).
@@ -3862,7 +4087,14 @@ class Pool {
           to.usage.queued.load(std::memory_order_relaxed) + 1 >= size) {
         continue;
       }
-      if (from.transfer_newest_to(to, size)) to.usage.stolen.fetch_add(1, std::memory_order_relaxed);
+      if (const std::optional<std::uint32_t> slot = from.transfer_newest_to(to, size)) {
+        to.usage.stolen.fetch_add(1, std::memory_order_relaxed);
+        if (per_function_.load(std::memory_order_relaxed)) {
+          if (detail::FunctionUsage* function = to.functions.get_or_make(*slot)) {
+            function->stolen.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+      }
     }
   }
 
@@ -3884,6 +4116,10 @@ class Pool {
       detail::bump(usage.completed, std::memory_order_release);
       return;
     }
+    // With two task functions or more, the node keeps usage per function too (poolifier's rule).
+    detail::FunctionUsage* function_usage =
+        per_function_.load(std::memory_order_relaxed) ? node.functions.get_or_make(task->function_slot) : nullptr;
+    if (function_usage != nullptr) function_usage->executing.store(1, std::memory_order_relaxed);
     const std::uint32_t measure = measure_.load(std::memory_order_relaxed);
     const double start = measure != 0 ? detail::now_ms() : 0;
     std::stop_token token;
@@ -3894,9 +4130,13 @@ class Pool {
     task->run(std::move(token));
     node.forward_destroy.reset();
     task->discard_inputs();
-    if (measure != 0) record_measurements(usage, measure, task->submitted_ms, start, task->has_error());
-    // Counters and measurements first, so that a caller woken by the future reads them up to date.
     const bool failed = task->has_error();
+    if (measure != 0) record_measurements(usage, function_usage, measure, task->submitted_ms, start, failed);
+    // Counters and measurements first, so that a caller woken by the future reads them up to date.
+    if (function_usage != nullptr) {
+      detail::bump(failed ? function_usage->failed : function_usage->executed, std::memory_order_release);
+      function_usage->executing.store(0, std::memory_order_release);
+    }
     std::atomic<std::uint64_t>& outcome = failed ? usage.failed : usage.executed;
     detail::bump(outcome, std::memory_order_release);
     usage.executing.store(0, std::memory_order_release);
@@ -3909,7 +4149,7 @@ class Pool {
       try {
         event.error = task->error();
         event.message = message_of(event.error);
-        event.task_function = name_of(&task->function());
+        event.task_function = name_of(task->function_slot);
       } catch (...) {
         report_listener_error(this, std::current_exception());  // could not even build the event (bad_alloc)
       }
@@ -3932,13 +4172,13 @@ class Pool {
     }
   }
 
-  /// The name of the task function whose model is `function` (a replaced one's too: older versions
-  /// of the registry are kept).
-  std::string name_of(const detail::TaskFunctionModelBase<Data, Response>* function) const {
+  /// The name of the task function of slot `slot` (a removed one's too: older versions of the
+  /// registry are kept).
+  std::string name_of(std::uint32_t slot) const {
     std::lock_guard lock(config_mutex_);
     for (auto registry = registries_.rbegin(); registry != registries_.rend(); ++registry) {
       for (const auto& entry : (*registry)->entries) {
-        if (&entry->function.model() == function) return entry->name;
+        if (entry->slot == slot) return entry->name;
       }
     }
     return {};
@@ -4010,34 +4250,98 @@ class Pool {
     if (episode || queued >= back_pressure_size_.load(std::memory_order_relaxed)) check_back_pressure();
   }
 
-  /// Records what `measure` asks for of a task that started at `start` (ms). As poolifier, a task
-  /// that threw counts for its wait time only.
-  static void record_measurements(detail::NodeUsage& usage, std::uint32_t measure, double submitted, double start,
-                                  bool failed) noexcept {
+  /// Records what `measure` asks for of a task that started at `start` (ms), on the node and, with
+  /// per-function usage, on its function. As poolifier, a task that threw counts for its wait time
+  /// only.
+  static void record_measurements(detail::NodeUsage& usage, detail::FunctionUsage* function, std::uint32_t measure,
+                                  double submitted, double start, bool failed) noexcept {
     namespace bits = detail::measure;
+    const auto record = [function](detail::MeasurementHistory& mine, detail::MeasurementHistory detail::FunctionUsage::*its,
+                                   double sample, bool history, bool median) {
+      mine.record(sample, history, median);
+      if (function != nullptr) (function->*its).record(sample, history, median);
+    };
     if ((measure & bits::wait_time) != 0 && submitted > 0) {
-      usage.wait_time.record(start - submitted, (measure & bits::wait_time_history) != 0,
-                             (measure & bits::wait_time_median) != 0);
+      record(usage.wait_time, &detail::FunctionUsage::wait_time, start - submitted, (measure & bits::wait_time_history) != 0,
+             (measure & bits::wait_time_median) != 0);
     }
     if ((measure & (bits::run_time | bits::elu)) == 0) return;
     const double end = detail::now_ms();
     const double active = end - start;
     if (!failed && (measure & bits::run_time) != 0) {
-      usage.run_time.record(active, (measure & bits::run_time_history) != 0, (measure & bits::run_time_median) != 0);
+      record(usage.run_time, &detail::FunctionUsage::run_time, active, (measure & bits::run_time_history) != 0,
+             (measure & bits::run_time_median) != 0);
     }
     if ((measure & bits::elu) != 0) {
       const bool history = (measure & bits::elu_history) != 0;
       const bool median = (measure & bits::elu_median) != 0;
       if (!failed) {
-        usage.elu_active.record(active, history, median);
+        record(usage.elu_active, &detail::FunctionUsage::elu_active, active, history, median);
         if (usage.last_task_end >= 0) {
           const double idle = start > usage.last_task_end ? start - usage.last_task_end : 0;
-          usage.elu_idle.record(idle, history, median);
-          usage.elu_utilization.record(active + idle > 0 ? active / (active + idle) : 0, history, median);
+          record(usage.elu_idle, &detail::FunctionUsage::elu_idle, idle, history, median);
+          record(usage.elu_utilization, &detail::FunctionUsage::elu_utilization, active + idle > 0 ? active / (active + idle) : 0,
+                 history, median);
         }
       }
       usage.last_task_end = end;
     }
+  }
+
+  /// Node `node`'s usage of each task function of `registry`, in its order.
+  static std::vector<TaskFunctionUsage> function_usage_of(const Node& node, const Registry& registry) {
+    std::uint32_t last_slot = 0;
+    for (const auto& entry : registry.entries) last_slot = std::max(last_slot, entry->slot);
+    std::vector<std::uint64_t> queued(static_cast<std::size_t>(last_slot) + 1, 0);
+    node.for_each_queued([&](const Task& task) {
+      if (task.function_slot <= last_slot) ++queued[task.function_slot];
+    });
+    std::vector<TaskFunctionUsage> list;
+    list.reserve(registry.entries.size());
+    for (const auto& entry : registry.entries) {
+      TaskFunctionUsage usage;
+      usage.name = entry->name;
+      usage.tasks.queued = queued[entry->slot];
+      if (const detail::FunctionUsage* function = node.functions.find(entry->slot)) {
+        usage.tasks.executed = function->executed.load(std::memory_order_acquire);
+        usage.tasks.executing = function->executing.load(std::memory_order_acquire);
+        usage.tasks.failed = function->failed.load(std::memory_order_acquire);
+        usage.tasks.stolen = function->stolen.load(std::memory_order_relaxed);
+        usage.tasks.sequentially_stolen = function->sequentially_stolen.load(std::memory_order_relaxed);
+        usage.run_time = statistics_of(function->run_time);
+        usage.wait_time = statistics_of(function->wait_time);
+        usage.elu.active = statistics_of(function->elu_active);
+        usage.elu.idle = statistics_of(function->elu_idle);
+        usage.elu.utilization = statistics_of(function->elu_utilization);
+      }
+      list.push_back(std::move(usage));
+    }
+    return list;
+  }
+
+  /// One measurement of the first `active` nodes together: sums, extremes, and the average and
+  /// median over their histories put end to end (with `history`).
+  MeasurementStatistics combined(std::size_t active, detail::MeasurementHistory detail::NodeUsage::*member,
+                                 bool history) const {
+    MeasurementStatistics total;
+    std::vector<double> samples;
+    for (std::size_t key = 0; key < active; ++key) {
+      const detail::MeasurementHistory& measurement = nodes_[key]->usage.*member;
+      const std::uint64_t count = measurement.count();
+      if (count == 0) continue;
+      total.minimum = total.count == 0 ? measurement.minimum() : std::min(total.minimum, measurement.minimum());
+      total.maximum = total.count == 0 ? measurement.maximum() : std::max(total.maximum, measurement.maximum());
+      total.count += count;
+      total.aggregate += measurement.aggregate();
+      if (history) measurement.append_history(samples);
+    }
+    if (!samples.empty()) {
+      double sum = 0;
+      for (const double sample : samples) sum += sample;
+      total.average = sum / static_cast<double>(samples.size());
+      total.median = detail::MeasurementHistory::median_of(samples.data(), samples.size());
+    }
+    return total;
   }
 
   static MeasurementStatistics statistics_of(const detail::MeasurementHistory& history) noexcept {
@@ -4161,6 +4465,9 @@ class Pool {
   std::atomic<double> stealing_ratio_{0.6};       // tasks_stealing_ratio
   std::atomic<bool> shedding_{false};             // nodes over the back-pressure threshold shed tasks
   std::atomic<bool> priorities_{false};           // some task function has a priority
+  std::atomic<bool> per_function_{false};         // two task functions or more: usage is kept per function
+  std::uint32_t next_slot_ = 0;                   // the next task-function slot, guarded by config_mutex_
+  std::atomic<double> start_ms_{0};               // when start() last ran (ms, steady clock), for utilization
   std::atomic<double> aging_factor_{0.001};       // tasks_queue_options.aging_factor
   std::atomic<double> load_exponent_{2.0 / 3.0};  // tasks_queue_options.load_exponent
   std::atomic<bool> queue_enabled_{true};         // enable_tasks_queue
@@ -4217,6 +4524,214 @@ class FixedPool final : public Pool<Data, Response> {
 
 POOLIFY_NAMESPACE_END
 // #include <poolify/future.hpp>
+
+// #include <poolify/json.hpp>
+/// @file json.hpp
+/// @brief `info()` and `worker_nodes()` as JSON text, for monitoring systems (no dependency).
+///
+/// Keys are poolifier's (camelCase, as its `pool.info` prints); a field `info()` leaves out (an
+/// empty `std::optional`) is left out here too. Numbers that are not finite are written `null`.
+///
+/// @code{.cpp}
+/// std::string text = poolify::to_json(pool.info());
+/// @endcode
+
+// #include <poolify/options.hpp>
+// #include <poolify/statistics.hpp>
+// #include <poolify/version.hpp>
+
+#include <charconv>     // std::to_chars
+#include <cmath>        // std::isfinite
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint64_t
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+/// Writes one JSON object, member by member.
+class JsonObject {
+ public:
+  explicit JsonObject(std::string& out) : out_(out) { out_ += '{'; }
+  JsonObject(const JsonObject&) = delete;
+  JsonObject& operator=(const JsonObject&) = delete;
+  ~JsonObject() { out_ += '}'; }
+
+  void string(std::string_view key, std::string_view value) {
+    name(key);
+    quote(out_, value);
+  }
+  void boolean(std::string_view key, bool value) {
+    name(key);
+    out_ += value ? "true" : "false";
+  }
+  void integer(std::string_view key, std::uint64_t value) {
+    name(key);
+    out_ += std::to_string(value);
+  }
+  void number(std::string_view key, double value) {
+    name(key);
+    write_number(out_, value);
+  }
+  template <class T>
+  void optional_integer(std::string_view key, const std::optional<T>& value) {
+    if (value) integer(key, static_cast<std::uint64_t>(*value));
+  }
+  /// Starts a member whose value the caller writes (an object or an array).
+  std::string& member(std::string_view key) {
+    name(key);
+    return out_;
+  }
+
+  static void quote(std::string& out, std::string_view text) {
+    out += '"';
+    for (const char c : text) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            constexpr char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[(static_cast<unsigned char>(c) >> 4) & 0xF];
+            out += hex[static_cast<unsigned char>(c) & 0xF];
+          } else {
+            out += c;
+          }
+      }
+    }
+    out += '"';
+  }
+
+  /// The shortest text that reads back as `value`; `null` if it is not finite.
+  static void write_number(std::string& out, double value) {
+    if (!std::isfinite(value)) {
+      out += "null";
+      return;
+    }
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, result.ptr);
+  }
+
+ private:
+  void name(std::string_view key) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    quote(out_, key);
+    out_ += ':';
+  }
+
+  std::string& out_;
+  bool first_ = true;
+};
+
+inline void write_json(std::string& out, const MeasurementStatistics& statistics) {
+  JsonObject object(out);
+  object.integer("count", statistics.count);
+  object.number("aggregate", statistics.aggregate);
+  object.number("minimum", statistics.minimum);
+  object.number("maximum", statistics.maximum);
+  object.number("average", statistics.average);
+  object.number("median", statistics.median);
+}
+
+inline void write_json(std::string& out, const EluStatistics& elu) {
+  JsonObject object(out);
+  write_json(object.member("active"), elu.active);
+  write_json(object.member("idle"), elu.idle);
+  write_json(object.member("utilization"), elu.utilization);
+}
+
+inline void write_json(std::string& out, const TaskStatistics& tasks) {
+  JsonObject object(out);
+  object.integer("executed", tasks.executed);
+  object.integer("executing", tasks.executing);
+  object.integer("queued", tasks.queued);
+  object.integer("maxQueued", tasks.max_queued);
+  object.integer("sequentiallyStolen", tasks.sequentially_stolen);
+  object.integer("stolen", tasks.stolen);
+  object.integer("failed", tasks.failed);
+}
+
+}  // namespace detail
+
+/// `info` as one JSON object, e.g. `{"version":"0.1.0","type":"fixed","worker":"thread",...}`.
+[[nodiscard]] inline std::string to_json(const PoolInfo& info) {
+  std::string out;
+  {
+    detail::JsonObject object(out);
+    object.string("version", info.version);
+    object.string("type", info.type == PoolType::fixed ? "fixed" : "dynamic");
+    object.string("worker", info.worker);
+    object.boolean("started", info.started);
+    object.boolean("ready", info.ready);
+    object.integer("strategyRetries", info.strategy_retries);
+    object.string("defaultStrategy", to_string(info.default_strategy));
+    object.integer("minSize", info.min_size);
+    object.integer("maxSize", info.max_size);
+    if (info.utilization) object.number("utilization", *info.utilization);
+    object.integer("workerNodes", info.worker_nodes);
+    object.integer("idleWorkerNodes", info.idle_worker_nodes);
+    object.integer("busyWorkerNodes", info.busy_worker_nodes);
+    object.optional_integer("dynamicWorkerNodes", info.dynamic_worker_nodes);
+    object.integer("executedTasks", info.executed_tasks);
+    object.integer("executingTasks", info.executing_tasks);
+    object.integer("failedTasks", info.failed_tasks);
+    if (info.back_pressure) object.boolean("backPressure", *info.back_pressure);
+    object.optional_integer("backPressureWorkerNodes", info.back_pressure_worker_nodes);
+    object.optional_integer("queuedTasks", info.queued_tasks);
+    object.optional_integer("maxQueuedTasks", info.max_queued_tasks);
+    object.optional_integer("stealingWorkerNodes", info.stealing_worker_nodes);
+    object.optional_integer("stolenTasks", info.stolen_tasks);
+    if (info.run_time) detail::write_json(object.member("runTime"), *info.run_time);
+    if (info.wait_time) detail::write_json(object.member("waitTime"), *info.wait_time);
+    if (info.elu) detail::write_json(object.member("elu"), *info.elu);
+  }
+  return out;
+}
+
+/// `nodes` (from `Pool::worker_nodes()`) as one JSON array of objects.
+[[nodiscard]] inline std::string to_json(const std::vector<WorkerNodeInfo>& nodes) {
+  std::string out = "[";
+  for (std::size_t index = 0; index < nodes.size(); ++index) {
+    if (index != 0) out += ',';
+    const WorkerNodeInfo& node = nodes[index];
+    detail::JsonObject object(out);
+    object.integer("id", node.id);
+    object.boolean("ready", node.ready);
+    object.boolean("dynamic", node.dynamic);
+    detail::write_json(object.member("tasks"), node.tasks);
+    detail::write_json(object.member("runTime"), node.run_time);
+    detail::write_json(object.member("waitTime"), node.wait_time);
+    detail::write_json(object.member("elu"), node.elu);
+    if (!node.task_functions.empty()) {
+      std::string& functions = object.member("taskFunctions");
+      functions += '[';
+      for (std::size_t f = 0; f < node.task_functions.size(); ++f) {
+        if (f != 0) functions += ',';
+        const TaskFunctionUsage& usage = node.task_functions[f];
+        detail::JsonObject function(functions);
+        function.string("name", usage.name);
+        detail::write_json(function.member("tasks"), usage.tasks);
+        detail::write_json(function.member("runTime"), usage.run_time);
+        detail::write_json(function.member("waitTime"), usage.wait_time);
+        detail::write_json(function.member("elu"), usage.elu);
+      }
+      functions += ']';
+    }
+  }
+  out += ']';
+  return out;
+}
+
+POOLIFY_NAMESPACE_END
 // #include <poolify/options.hpp>
 // #include <poolify/pool.hpp>
 // #include <poolify/statistics.hpp>

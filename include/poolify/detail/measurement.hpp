@@ -4,12 +4,13 @@
 
 #include <poolify/version.hpp>
 
-#include <algorithm>  // std::copy_n, std::nth_element, std::min, std::max
+#include <algorithm>  // std::nth_element, std::min, std::max, std::max_element
 #include <array>      // std::array
 #include <atomic>     // std::atomic
 #include <chrono>     // std::chrono::steady_clock
 #include <cstddef>    // std::size_t
 #include <cstdint>    // std::uint64_t
+#include <vector>     // std::vector
 
 POOLIFY_NAMESPACE_BEGIN
 namespace detail {
@@ -40,17 +41,18 @@ class MeasurementHistory {
                    std::memory_order_relaxed);
     count_.store(count + 1, std::memory_order_relaxed);
     if (!history) return;
-    if (size_ == measurement_history_size) window_sum_ -= samples_[next_];
-    samples_[next_] = sample;
+    std::size_t size = size_.load(std::memory_order_relaxed);
+    if (size == measurement_history_size) window_sum_ -= samples_[next_].load(std::memory_order_relaxed);
+    samples_[next_].store(sample, std::memory_order_relaxed);
     window_sum_ += sample;
     next_ = next_ + 1 == measurement_history_size ? 0 : next_ + 1;
-    if (size_ < measurement_history_size) ++size_;
+    if (size < measurement_history_size) size_.store(++size, std::memory_order_release);
     // Adding and taking away drifts: sum the window afresh once per lap.
     if (next_ == 0) {
       window_sum_ = 0;
-      for (std::size_t index = 0; index < size_; ++index) window_sum_ += samples_[index];
+      for (std::size_t index = 0; index < size; ++index) window_sum_ += samples_[index].load(std::memory_order_relaxed);
     }
-    average_.store(window_sum_ / static_cast<double>(size_), std::memory_order_relaxed);
+    average_.store(window_sum_ / static_cast<double>(size), std::memory_order_relaxed);
     if (median) median_.store(compute_median(), std::memory_order_relaxed);
   }
 
@@ -62,7 +64,7 @@ class MeasurementHistory {
     maximum_.store(0, std::memory_order_relaxed);
     average_.store(0, std::memory_order_relaxed);
     median_.store(0, std::memory_order_relaxed);
-    size_ = 0;
+    size_.store(0, std::memory_order_relaxed);
     next_ = 0;
     window_sum_ = 0;
   }
@@ -74,17 +76,29 @@ class MeasurementHistory {
   [[nodiscard]] double average() const noexcept { return average_.load(std::memory_order_relaxed); }
   [[nodiscard]] double median() const noexcept { return median_.load(std::memory_order_relaxed); }
 
+  /// Appends the samples of the history to `out` (any thread: each sample is read on its own, so
+  /// the window may mix samples from just before and just after a new one).
+  void append_history(std::vector<double>& out) const {
+    const std::size_t size = size_.load(std::memory_order_acquire);
+    for (std::size_t index = 0; index < size; ++index) out.push_back(samples_[index].load(std::memory_order_relaxed));
+  }
+
+  /// The median of `values[0, size)` (reorders them); 0 for none.
+  static double median_of(double* values, std::size_t size) noexcept {
+    if (size == 0) return 0;
+    double* const middle = values + size / 2;
+    std::nth_element(values, middle, values + size);
+    if (size % 2 == 1) return *middle;
+    const double upper = *middle;
+    const double lower = *std::max_element(values, middle);
+    return (lower + upper) / 2;
+  }
+
  private:
   double compute_median() noexcept {
-    std::copy_n(samples_.begin(), size_, scratch_.begin());
-    const auto begin = scratch_.begin();
-    const auto middle = begin + static_cast<std::ptrdiff_t>(size_ / 2);
-    const auto end = begin + static_cast<std::ptrdiff_t>(size_);
-    std::nth_element(begin, middle, end);
-    if (size_ % 2 == 1) return *middle;
-    const double upper = *middle;
-    const double lower = *std::max_element(begin, middle);
-    return (lower + upper) / 2;
+    const std::size_t size = size_.load(std::memory_order_relaxed);
+    for (std::size_t index = 0; index < size; ++index) scratch_[index] = samples_[index].load(std::memory_order_relaxed);
+    return median_of(scratch_.data(), size);
   }
 
   std::atomic<std::uint64_t> count_{0};
@@ -93,11 +107,11 @@ class MeasurementHistory {
   std::atomic<double> maximum_{0};
   std::atomic<double> average_{0};
   std::atomic<double> median_{0};
+  std::atomic<std::size_t> size_{0};  // samples in the window (written by the recording thread)
+  std::array<std::atomic<double>, measurement_history_size> samples_{};  // the same; read by anyone
   // The recording thread's own.
-  std::size_t size_ = 0;
   std::size_t next_ = 0;
   double window_sum_ = 0;
-  std::array<double, measurement_history_size> samples_{};
   std::array<double, measurement_history_size> scratch_{};
 };
 

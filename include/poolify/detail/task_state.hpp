@@ -271,6 +271,9 @@ class TaskState final : public ResultState<Response> {
   /// Its task function's priority (-20..19, lower first), used when priorities are in use.
   int priority = 0;
 
+  /// Its task function's slot in the pool, for per-function usage.
+  std::uint32_t function_slot = 0;
+
   TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
 
  private:

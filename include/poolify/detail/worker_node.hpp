@@ -2,6 +2,7 @@
 /// @brief A worker node: a thread, a deque-based task queue and usage counters.
 #pragma once
 
+#include <poolify/detail/function_usage.hpp>
 #include <poolify/detail/futex.hpp>
 #include <poolify/detail/node_usage.hpp>
 #include <poolify/detail/ring_deque.hpp>
@@ -141,29 +142,40 @@ class WorkerNode {
   /// Moves this node's newest queued task to `target` (back-pressure stealing), if `target` is open,
   /// holds fewer than `below` tasks and may run the task (affinity). Both queue locks are held at
   /// once, taken in key order, so the task is never out of both queues; the submission stays
-  /// counted where it was made. Wakes `target`'s worker if it sleeps. True if a task moved.
-  bool transfer_newest_to(WorkerNode& target, std::uint64_t below) noexcept {
+  /// counted where it was made. Wakes `target`'s worker if it sleeps. Returns the moved task's
+  /// function slot (read under the locks: once out of them, the task may already have run and
+  /// been recycled), or nothing.
+  std::optional<std::uint32_t> transfer_newest_to(WorkerNode& target, std::uint64_t below) noexcept {
     WorkerNode& first = id_ < target.id_ ? *this : target;
     WorkerNode& second = id_ < target.id_ ? target : *this;
     bool asleep = false;
+    std::uint32_t slot = 0;
     {
       std::lock_guard lock_first(first.queue_lock_);
       std::lock_guard lock_second(second.queue_lock_);
-      if (queue_.size() < 2 || target.closed_ || target.queue_.size() + 1 >= below) return false;
+      if (queue_.size() < 2 || target.closed_ || target.queue_.size() + 1 >= below) return std::nullopt;
       Task* task = queue_.back();
-      if (!task->may_run_on(target.id_)) return false;
+      if (!task->may_run_on(target.id_)) return std::nullopt;
       try {
         target.queue_.push_back(task);
       } catch (...) {
-        return false;  // the target's queue could not grow: the task stays here
+        return std::nullopt;  // the target's queue could not grow: the task stays here
       }
+      slot = task->function_slot;
       queue_.pop_back();
       usage.queued.store(queue_.size(), std::memory_order_relaxed);
       target.publish_length();
       asleep = target.take_sleeper();
     }
     if (asleep) wake_one(target.usage.sleeping);
-    return true;
+    return slot;
+  }
+
+  /// Calls `visit(task)` for each queued task, under the queue lock (submitters wait meanwhile).
+  template <class Visit>
+  void for_each_queued(Visit&& visit) const noexcept {
+    std::lock_guard lock(queue_lock_);
+    for (std::size_t index = 0; index < queue_.size(); ++index) visit(*queue_.at(index));
   }
 
   /// The worker runs a task it stole: it counts as executing, under the lock (see `push`).
@@ -205,6 +217,8 @@ class WorkerNode {
     usage.elu_idle.reset();
     usage.elu_utilization.reset();
     usage.last_task_end = -1;
+    functions.reset();
+    last_stolen_slot = no_slot;
   }
 
   /// Refuses further tasks and hands back the queued ones (without allocating).
@@ -286,7 +300,11 @@ class WorkerNode {
     return Woken::slept;
   }
 
+  static constexpr std::uint32_t no_slot = ~std::uint32_t{0};
+
   NodeUsage usage;                          // counters (cache-line aligned inside)
+  FunctionUsageTable functions;             // per task function, while the pool has two or more
+  std::uint32_t last_stolen_slot = no_slot;  // worker only: the function of the last task it stole in a row
   std::jthread thread;                      // the worker; joined by the pool
   std::optional<std::stop_callback<ForwardStop>> forward_destroy;  // worker thread only
 
@@ -335,7 +353,7 @@ class WorkerNode {
   }
 
   std::size_t id_;
-  Spinlock queue_lock_;
+  mutable Spinlock queue_lock_;  // mutable: readers of the queue take it too
   bool closed_ = true;        // guarded by queue_lock_
   RingDeque<Task*> queue_;    // guarded by queue_lock_
   alignas(cache_line) std::atomic<bool> stopping_{false};

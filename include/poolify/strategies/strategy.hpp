@@ -18,43 +18,6 @@
 
 POOLIFY_NAMESPACE_BEGIN
 
-/// Which figures of one measurement a strategy reads (poolifier's `MeasurementStatisticsRequirements`).
-struct MeasurementRequirements {
-  bool aggregate = false;  ///< The total (and minimum, maximum): needs a clock read per task.
-  bool average = false;    ///< The moving average over the history.
-  bool median = false;     ///< The moving median over the history (costs a partial sort per task).
-
-  /// Whether the measurement must be taken at all.
-  [[nodiscard]] constexpr bool any() const noexcept { return aggregate || average || median; }
-  /// Both requirements at once.
-  [[nodiscard]] constexpr MeasurementRequirements operator|(const MeasurementRequirements& other) const noexcept {
-    return {aggregate || other.aggregate, average || other.average, median || other.median};
-  }
-  /// As poolifier does with the `median` option: where the average is required, the median is
-  /// required instead.
-  [[nodiscard]] constexpr MeasurementRequirements with_median(bool median_wanted) const noexcept {
-    if (!median_wanted || !average) return *this;
-    return {aggregate, false, true};
-  }
-  constexpr bool operator==(const MeasurementRequirements&) const noexcept = default;
-};
-
-/// What a strategy needs the pool to measure (poolifier's `TaskStatisticsRequirements`). The pool
-/// takes only the measurements that the strategies in use require: with none, it reads no clock.
-struct TaskStatisticsRequirements {
-  MeasurementRequirements run_time{};   ///< A task's start to its end.
-  MeasurementRequirements wait_time{};  ///< A task's submission to its start.
-  MeasurementRequirements elu{};        ///< Active (running tasks) against idle time of a worker.
-
-  /// Both requirements at once.
-  [[nodiscard]] constexpr TaskStatisticsRequirements operator|(const TaskStatisticsRequirements& other) const noexcept {
-    return {run_time | other.run_time, wait_time | other.wait_time, elu | other.elu};
-  }
-  /// Whether anything must be measured.
-  [[nodiscard]] constexpr bool any() const noexcept { return run_time.any() || wait_time.any() || elu.any(); }
-  constexpr bool operator==(const TaskStatisticsRequirements&) const noexcept = default;
-};
-
 /// One measurement of one node, in milliseconds, as a strategy reads it. Each figure is read on its
 /// own, without a lock; it may be a moment old. Figures the pool does not measure stay 0.
 class MeasurementView {
