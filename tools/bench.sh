@@ -41,7 +41,7 @@ repetitions=${BENCH_REPETITIONS:-5}
 processes=${BENCH_PROCESSES:-3}
 callgrind_tasks=${BENCH_CALLGRIND_TASKS:-50000}
 timeout_s=${BENCH_TIMEOUT:-900}
-all_workloads=(submit_futures submit_detached round_trip fork_join_fib skewed_load strategies idle_cpu memory scaling)
+all_workloads=(submit_futures submit_detached round_trip fork_join_fib skewed_load strategies idle_cpu memory scaling events)
 
 run_callgrind=1
 if (($# > 0)); then

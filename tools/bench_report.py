@@ -280,7 +280,7 @@ def markdown(results, out_path):
         f"{meta.get('load_after', '?')} after; the run took {meta.get('seconds', '?')} s.")
     if meta.get("workloads_run") and meta.get("workloads_run") != " ".join(
             ["submit_futures", "submit_detached", "round_trip", "fork_join_fib", "skewed_load", "strategies",
-             "idle_cpu", "memory", "scaling", "callgrind"]):
+             "idle_cpu", "memory", "scaling", "events", "callgrind"]):
         add(f"- The last run re-ran only: {meta['workloads_run']}; the other rows come from the run before.")
     add("")
     add("The machines are shared and noisy: compare ratios measured in the same run, not absolute figures "
@@ -346,6 +346,16 @@ def markdown(results, out_path):
             if peer_rates[8] and (peer_rates[1] or peer_rates[2]):
                 peer_base = max(r[0] for r in (peer_rates[1], peer_rates[2]) if r)
                 add(f"| (the same for {SYSTEM_NAMES[system]}) | {peer_rates[8][0] / peer_base:.2f} | | |")
+    disabled = results.stat("events", "poolify", "events:disabled", "tasks_per_s")
+    for variant, name in (("events:no_listener", "enabled, no listener"), ("events:listeners", "busy, busy_end and task_error listeners")):
+        stat = results.stat("events", "poolify", variant, "tasks_per_s")
+        if not stat or not disabled:
+            continue
+        ratio = stat[0] / disabled[0]
+        target = "within noise of disabled (>= 0.95x, our reading)" if variant == "events:no_listener" else "(cost of listening)"
+        met = ("yes" if ratio >= 0.95 else "**no**") if variant == "events:no_listener" else "-"
+        add(f"| events: fire-and-forget tasks/s, {name} | {fmt_range(stat, 'rate')}, {ratio:.2f}x events disabled "
+            f"({fmt(disabled[0], 'rate')}) | {target} | {met} |")
     add("")
     add("## Not run, and failures")
     add("")
