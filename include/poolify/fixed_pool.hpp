@@ -4,6 +4,7 @@
 
 #include <poolify/detail/validation.hpp>
 #include <poolify/options.hpp>
+#include <poolify/parallelism.hpp>
 #include <poolify/pool.hpp>
 #include <poolify/statistics.hpp>
 #include <poolify/task_function.hpp>
@@ -37,6 +38,15 @@ class FixedPool final : public Pool<Data, Response> {
   /// A pool of `size` nodes running named task functions; the first is the default.
   FixedPool(std::size_t size, std::vector<NamedTaskFunction<Data, Response>> functions, PoolOptions options = {})
       : Pool<Data, Response>(PoolType::fixed, checked(size), size, std::move(functions), std::move(options)) {}
+
+  /// A pool of `available_parallelism()` nodes (the CPUs this process may run on) running one task
+  /// function.
+  explicit FixedPool(TaskFunction<Data, Response> function, PoolOptions options = {})
+      : FixedPool(available_parallelism(), std::move(function), std::move(options)) {}
+
+  /// A pool of `available_parallelism()` nodes running named task functions.
+  explicit FixedPool(std::vector<NamedTaskFunction<Data, Response>> functions, PoolOptions options = {})
+      : FixedPool(available_parallelism(), std::move(functions), std::move(options)) {}
 
  private:
   static std::size_t checked(std::size_t size) {

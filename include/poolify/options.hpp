@@ -127,20 +127,24 @@ struct TasksQueueOptions {
   double load_exponent = 2.0 / 3.0;  ///< How much a long queue speeds aging up (with priorities).
 };
 
-/// How an idle dynamic node retires (planned with dynamic pools).
-enum class KillBehavior { soft, hard };
+/// How an idle dynamic node retires (see `DynamicPool`).
+enum class KillBehavior {
+  soft,  ///< Only with an empty queue.
+  hard   ///< Even with tasks queued on it meanwhile, which are handed to other nodes first.
+};
 
 /// Options of a pool (poolifier's `PoolOptions`).
 struct PoolOptions {
   WorkerChoiceStrategy worker_choice_strategy = WorkerChoiceStrategy::least_used;  ///< Default strategy.
   WorkerChoiceStrategyOptions worker_choice_strategy_options{};                    ///< Its options.
   bool start_workers = true;            ///< Start the workers in the constructor; else call `start()`.
-  bool restart_worker_on_error = true;  ///< Replace a node whose worker failed (planned).
+  /// A dynamic node whose `on_worker_start` threw still works (true), or retires at once (false).
+  bool restart_worker_on_error = true;
   bool enable_events = true;            ///< Events (`Pool::on`); false: `on` is refused, nothing is ever raised.
   bool enable_tasks_queue = true;       ///< Stealing, back pressure and queue statistics (threads always queue).
   TasksQueueOptions tasks_queue_options{};  ///< Queue options.
-  std::chrono::milliseconds max_inactive_time{60000};  ///< Dynamic nodes retire after this idle time (planned).
-  KillBehavior kill_behavior = KillBehavior::soft;      ///< How idle dynamic nodes retire (planned).
+  std::chrono::milliseconds max_inactive_time{60000};  ///< Dynamic nodes retire after this idle time (>= 5 ms).
+  KillBehavior kill_behavior = KillBehavior::soft;      ///< How idle dynamic nodes retire (see `DynamicPool`).
   /// Measurements to take whatever the strategies need (for `info()` and `worker_nodes()`); the
   /// pool takes these and those its strategies require, and none else.
   TaskStatisticsRequirements measurements{};

@@ -116,8 +116,8 @@ struct TaskFunctionRegistry {
 
 }  // namespace detail
 
-/// A pool of worker nodes running tasks of one type: `Response(Data)`. Use `FixedPool` (and, once
-/// it lands, `DynamicPool`); both are a `Pool`.
+/// A pool of worker nodes running tasks of one type: `Response(Data)`. Use `FixedPool` or
+/// `DynamicPool`; both are a `Pool`.
 ///
 /// Thread-safety: `execute`, `wait_idle`, `info`, `worker_nodes` and the task-function calls may be
 /// called from any thread, including from inside tasks; `start` and `destroy` are serialized.
@@ -160,6 +160,7 @@ class Pool {
       destroy_source_ = std::stop_source();
       events_.reset_edges();
       start_ms_.store(detail::now_ms(), std::memory_order_relaxed);
+      for (const auto& node : nodes_) node->reset_usage();
       std::size_t started = 0;
       try {
         for (; started < min_size_; ++started) start_node(*nodes_[started]);
@@ -167,7 +168,10 @@ class Pool {
         stop_nodes(started);
         throw;
       }
+      live_nodes_.store(started, std::memory_order_release);
       active_nodes_.store(started, std::memory_order_release);
+      empty_armed_.store(false, std::memory_order_relaxed);
+      std::lock_guard size(size_mutex_);
       state_.store(State::started, std::memory_order_release);
       ready_.store(true, std::memory_order_release);
     }
@@ -191,6 +195,7 @@ class Pool {
       const State state = state_.load(std::memory_order_acquire);
       if (state == State::stopped) detail::throw_pool_error("Cannot destroy an already destroyed pool");
       if (state == State::destroying) detail::throw_pool_error("Cannot destroy an already destroying pool");
+      std::lock_guard size(size_mutex_);  // no node is added or retires from here on
       state_.store(State::destroying, std::memory_order_release);
     }
     wait_idle_until(std::chrono::steady_clock::now() +
@@ -203,6 +208,8 @@ class Pool {
     {
       std::lock_guard lifecycle(lifecycle_mutex_);
       stop_nodes(active);
+      join_retired_threads(true);
+      live_nodes_.store(0, std::memory_order_release);
       active_nodes_.store(0, std::memory_order_release);
       ready_.store(false, std::memory_order_release);
       state_.store(State::stopped, std::memory_order_release);
@@ -453,9 +460,10 @@ class Pool {
     info.strategy_retries = strategy_retries_.load(std::memory_order_relaxed);
     info.min_size = min_size_;
     info.max_size = max_size_;
+    std::size_t dynamic_nodes = 0;
+    // Counters are summed over every node of this run, so that a dynamic node that retired keeps
+    // counting and the pool's totals never go backwards; the node counts are of the nodes there.
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
-    info.worker_nodes = active;
-    if (type_ == PoolType::dynamic) info.dynamic_worker_nodes = active > min_size_ ? active - min_size_ : 0;
     std::uint64_t queued = 0;
     std::uint64_t max_queued = 0;
     std::uint64_t stolen = 0;
@@ -463,10 +471,14 @@ class Pool {
     const std::uint64_t back_pressure_size = back_pressure_size_.load(std::memory_order_relaxed);
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
-      if (nodes_[key]->in_flight() >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
       const std::uint64_t executing = usage.executing.load(std::memory_order_acquire);
-      if (executing == 0) ++info.idle_worker_nodes;
-      if (usage.queued.load(std::memory_order_relaxed) >= back_pressure_size) ++back_pressured;
+      if (usage.ready.load(std::memory_order_acquire)) {
+        ++info.worker_nodes;
+        if (key >= min_size_) ++dynamic_nodes;
+        if (nodes_[key]->in_flight() >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
+        if (executing == 0) ++info.idle_worker_nodes;
+        if (usage.queued.load(std::memory_order_relaxed) >= back_pressure_size) ++back_pressured;
+      }
       info.executing_tasks += executing;
       info.executed_tasks += usage.executed.load(std::memory_order_acquire);
       info.failed_tasks += usage.failed.load(std::memory_order_acquire);
@@ -492,8 +504,10 @@ class Pool {
                                combined(active, &detail::NodeUsage::elu_idle, history),
                                combined(active, &detail::NodeUsage::elu_utilization, history)};
     }
+    if (type_ == PoolType::dynamic) info.dynamic_worker_nodes = dynamic_nodes;
     if (queue_enabled_.load(std::memory_order_relaxed)) {
-      info.back_pressure = active > 0 && back_pressured == active;
+      info.back_pressure = info.worker_nodes > 0 && back_pressured == info.worker_nodes &&
+                           (type_ == PoolType::fixed || info.worker_nodes == max_size_);
       info.back_pressure_worker_nodes = back_pressured;
       info.queued_tasks = queued;
       info.max_queued_tasks = max_queued;
@@ -510,6 +524,7 @@ class Pool {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
+      if (!usage.ready.load(std::memory_order_acquire)) continue;  // a dynamic node that retired
       WorkerNodeInfo node;
       node.id = key;
       node.ready = usage.ready.load(std::memory_order_acquire);
@@ -723,7 +738,13 @@ class Pool {
     publish_strategies(current.default_kind, current.options, current.custom(), registry, true);
   }
 
-  std::size_t choose_node(const Entry& entry, double now_ms) {
+  /// What `choose_node` returns when it may not throw and no node was chosen.
+  static constexpr std::size_t no_node = ~std::size_t{0};
+
+  /// The node for a task of `entry`, chosen by its strategy. When the strategy chooses no eligible
+  /// node within poolifier's retries: `no_node` with `may_retry` (a dynamic pool, whose nodes may
+  /// just have retired: it adds one and chooses again), else poolifier's error.
+  std::size_t choose_node(const Entry& entry, double now_ms, bool may_retry) {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     // destroy() finished between our state check and here: say so, not "no node chosen".
     if (active == 0) detail::throw_pool_error("Cannot execute a task on not started pool");
@@ -752,6 +773,7 @@ class Pool {
       }
     }
     strategy_retries_.store(retries, std::memory_order_relaxed);
+    if (may_retry) return no_node;
     throw std::runtime_error("Worker node key chosen by " + std::string(to_string(kind)) +
                              " is null or undefined after " + std::to_string(retries) + " retries (max: " +
                              std::to_string(retries) + ")");
@@ -806,15 +828,28 @@ class Pool {
       task->affinity = entry.affinity.empty() ? nullptr : entry.affinity.data();
       task->priority = entry.properties.priority;
       task->function_slot = entry.slot;
-      const std::size_t key = choose_node(entry, task->submitted_ms);
       std::optional<detail::PriorityOrder> order;
       if (prioritized) {
         order.emplace(detail::PriorityOrder{aging_factor_.load(std::memory_order_relaxed),
                                             load_exponent_.load(std::memory_order_relaxed)});
       }
+      const bool dynamic = type_ == PoolType::dynamic;
+      std::size_t key = 0;
       std::uint64_t queued = 0;
-      const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_, order ? &*order : nullptr, queued);
-      if (pushed == Node::Pushed::refused) detail::throw_pool_error("Cannot execute a task on destroying pool");
+      typename Node::Pushed pushed = Node::Pushed::refused;
+      // In a dynamic pool, a node may retire between its choice and the push (the push is then
+      // refused), or before the choice (none is eligible): add one if need be and choose again.
+      const std::size_t attempts = dynamic ? 4 * max_size_ + 4 : 1;
+      for (std::size_t attempt = 1; pushed == Node::Pushed::refused; ++attempt) {
+        const bool may_retry = attempt < attempts;
+        if (dynamic) grow_if_needed(entry);
+        key = choose_node(entry, task->submitted_ms, may_retry);
+        if (key == no_node) continue;
+        pushed = nodes_[key]->push(task, sleepers_, order ? &*order : nullptr, queued);
+        if (pushed == Node::Pushed::refused && (!may_retry || state_.load(std::memory_order_acquire) != State::started)) {
+          detail::throw_pool_error("Cannot execute a task on destroying pool");  // refused: the pool is being destroyed
+        }
+      }
       if (pushed == Node::Pushed::queued_to_busy) wake_a_thief(key);
       // As poolifier, on the push that brings the queue to its threshold (an edge, not every push above).
       if (queued == back_pressure_size_.load(std::memory_order_relaxed) && shedding_.load(std::memory_order_relaxed)) {
@@ -837,16 +872,45 @@ class Pool {
 
   // ---- running
 
+  /// Starts the worker of a closed node, then opens the node to tasks (so that a thread that cannot
+  /// be made leaves nothing queued behind). A dynamic node's earlier worker, which retired, may
+  /// still be on its way out (running the exit hook, or listeners that call the pool): it is not
+  /// joined here, under the size lock, but kept in `retired_threads_` (see `join_retired_threads`).
   void start_node(Node& node) {
+    auto exited = std::make_shared<std::atomic<bool>>(false);
+    if (node.thread.joinable()) retired_threads_.reserve(retired_threads_.size() + 1);  // no throw below
+    node.clear_stop();  // destroy() asked the last run's worker to stop
+    std::jthread thread([this, &node, exited] {
+      work(node);
+      exited->store(true, std::memory_order_release);
+    });
+    if (node.thread.joinable()) retired_threads_.push_back(RetiredThread{std::move(node.thread), std::move(node.exited)});
+    node.thread = std::move(thread);
+    node.exited = std::move(exited);
     node.open();
-    node.usage.ready.store(true, std::memory_order_release);
-    try {
-      node.thread = std::jthread([this, &node] { work(node); });
-    } catch (...) {
-      node.usage.ready.store(false, std::memory_order_release);
-      node.close();
-      throw;
+  }
+
+  /// A worker that retired, until it is joined.
+  struct RetiredThread {
+    std::jthread thread;
+    std::shared_ptr<std::atomic<bool>> exited;  // set as its last step
+  };
+
+  /// Joins the retired workers: all of them (`all`, from destroy()), or those already gone.
+  void join_retired_threads(bool all) {
+    std::vector<RetiredThread> done;
+    {
+      std::lock_guard lock(size_mutex_);
+      for (auto it = retired_threads_.begin(); it != retired_threads_.end();) {
+        if (all || it->exited->load(std::memory_order_acquire)) {
+          done.push_back(std::move(*it));
+          it = retired_threads_.erase(it);
+        } else {
+          ++it;
+        }
+      }
     }
+    for (RetiredThread& retired : done) retired.thread.join();
   }
 
   void stop_nodes(std::size_t count) noexcept {
@@ -861,10 +925,22 @@ class Pool {
 
   void work(Node& node) {
     detail::current_pool = this;
-    run_hook(options_.on_worker_start, node.id());
+    const bool dynamic_node = node.id() >= min_size_;  // only dynamic pools have such nodes
+    // As poolifier's restartWorkerOnError: a worker whose start failed goes away; for a thread,
+    // "replacing" it would run the same hook again, so with the option (the default) it simply
+    // works. A node of the minimum size always works (poolifier refills it).
+    if (!run_hook(options_.on_worker_start, node.id()) && !options_.restart_worker_on_error && dynamic_node &&
+        try_retire(node, true)) {
+      run_hook(options_.on_worker_exit, node.id());
+      detail::current_pool = nullptr;
+      return;
+    }
     bool steal_first = false;  // the last park ended because another node had work to steal
+    bool idle = false;         // a dynamic node: it ran dry at `idle_since` and has run nothing since
+    std::chrono::steady_clock::time_point idle_since{};
     for (;;) {
       if (Task* task = node.pop()) {
+        idle = false;
         if (node.usage.sequentially_stolen.load(std::memory_order_relaxed) != 0) {
           node.usage.sequentially_stolen.store(0, std::memory_order_relaxed);
         }
@@ -883,25 +959,167 @@ class Pool {
         Task* task = nullptr;
         attempt = steal(node, task);
         if (task != nullptr) {
+          idle = false;
           after_dequeue();
           run(node, task);
           continue;
         }
       }
-      // The node ran dry: the pool may be idle now. The seq_cst read-modify-write orders our last
-      // `completed` before the read of `idle_waiters_` (a waiter does the mirror image), so
-      // either it sees our count or we see it waiting; tasks pay for no fence.
-      node.usage.completed.fetch_add(0, std::memory_order_seq_cst);
-      if (idle_waiters_.load(std::memory_order_seq_cst) != 0) notify_idle();
+      // A dynamic node retires once it has had nothing to run for max_inactive_time.
+      auto deadline = std::chrono::steady_clock::time_point::max();
+      if (dynamic_node) {
+        if (!idle) {
+          idle = true;
+          idle_since = std::chrono::steady_clock::now();
+        }
+        deadline = idle_since + options_.max_inactive_time;
+      }
+      node_ran_dry(node);
       // After a steal that failed although there was work (the newest task may not run here, or
       // too many nodes steal at once), spinning on "there is work" would spin hot: wait for a push.
       const bool watch = stealing && attempt == Steal::nothing;
-      steal_first = node.park([&] { return watch && stealable_elsewhere(node); },
-                              [&] { return stealable_elsewhere_now(node); },
-                              stealing ? &sleepers_ : nullptr) == Node::Woken::stealable;
+      const typename Node::Woken woken = node.park([&] { return watch && stealable_elsewhere(node); },
+                                                   [&] { return stealable_elsewhere_now(node); },
+                                                   stealing ? &sleepers_ : nullptr, deadline);
+      if (woken == Node::Woken::timeout) {
+        if (try_retire(node, false)) break;
+        idle_since = std::chrono::steady_clock::now();  // not now (tasks came, or the pool stops): wait again
+      }
+      steal_first = woken == Node::Woken::stealable;
     }
     run_hook(options_.on_worker_exit, node.id());
     detail::current_pool = nullptr;
+  }
+
+  // ---- dynamic size
+
+  /// A dynamic pool, before placing a task of `entry`: adds a node when every node is busy or there
+  /// is none (poolifier's rule), or when none of the nodes the task function may run on is there.
+  void grow_if_needed(const Entry& entry) {
+    const std::size_t live = live_nodes_.load(std::memory_order_acquire);
+    if (live >= max_size_) return;
+    std::optional<std::size_t> wanted;
+    if (entry.properties.worker_node_keys) {
+      bool any = false;
+      for (std::size_t key : *entry.properties.worker_node_keys) any = any || nodes_[key]->usage.ready.load(std::memory_order_acquire);
+      if (!any) wanted = entry.properties.worker_node_keys->front();
+    }
+    if (!wanted && live != 0 && !every_node_busy()) return;
+    grow(wanted);
+  }
+
+  /// Adds node `wanted`, or the first missing one, if the pool still needs it. A thread that cannot
+  /// be made is reported (`error_handler`, `error` event) and the pool goes on with the nodes it
+  /// has, unless it has none that could run the task: then the `execute` fails with it.
+  void grow(std::optional<std::size_t> wanted) {
+    std::unique_lock lock(size_mutex_);
+    if (state_.load(std::memory_order_acquire) != State::started) return;  // execute says why
+    const std::size_t live = live_nodes_.load(std::memory_order_relaxed);
+    if (live >= max_size_) return;
+    std::size_t key = min_size_;
+    if (wanted) {
+      if (nodes_[*wanted]->usage.ready.load(std::memory_order_acquire)) return;
+      key = *wanted;
+    } else {
+      if (live != 0 && !every_node_busy()) return;
+      while (key < max_size_ && nodes_[key]->usage.ready.load(std::memory_order_acquire)) ++key;
+      if (key == max_size_) return;
+    }
+    try {
+      start_node(*nodes_[key]);
+    } catch (...) {
+      lock.unlock();
+      if (live == 0 || wanted) throw;
+      report_error(std::current_exception());
+      return;
+    }
+    live_nodes_.store(live + 1, std::memory_order_release);
+    if (key >= active_nodes_.load(std::memory_order_relaxed)) active_nodes_.store(key + 1, std::memory_order_release);
+    empty_armed_.store(true, std::memory_order_relaxed);  // poolifier: a creation re-arms `empty`
+    lock.unlock();
+    try {
+      join_retired_threads(false);
+    } catch (...) {  // bad_alloc: they are joined later, by destroy()
+    }
+    if (events_.wants(detail::EdgeKind::full)) check_full();
+  }
+
+  /// The worker of dynamic node `node` retires it (its idle timeout, or its start hook failed).
+  /// `soft`: only with an empty queue. `hard` (or `forced`): the tasks queued on it are handed to
+  /// other nodes first. False when it may not retire now (the pool is not started, or tasks came).
+  bool try_retire(Node& node, bool forced) noexcept {
+    std::unique_lock lock(size_mutex_);
+    if (state_.load(std::memory_order_acquire) != State::started) return false;
+    const bool hand_over = forced || options_.kill_behavior == KillBehavior::hard;
+    std::optional<detail::RingDeque<Task*>> left = node.retire(!hand_over);
+    if (!left) return false;
+    const std::size_t live = live_nodes_.load(std::memory_order_relaxed) - 1;
+    live_nodes_.store(live, std::memory_order_release);
+    lock.unlock();
+    if (!left->empty()) redistribute(node, *left);
+    if (events_.wants(detail::EdgeKind::full)) check_full();
+    if (events_.wants(detail::EdgeKind::busy) && events_.in_episode(detail::EdgeKind::busy)) check_busy();
+    if (live == 0 && empty_armed_.exchange(false, std::memory_order_relaxed)) {
+      events_.emit(PoolEvent::empty, [this] { return Event{PoolEvent::empty, info(), nullptr, {}, {}}; });
+    }
+    return true;
+  }
+
+  /// Hands the tasks `left` by a retiring node to the least loaded other nodes that may run them;
+  /// the retiring worker runs a task no other node can take (its function's affinity, or a queue
+  /// that cannot grow). Nothing is lost, and `wait_idle()` never sees a task in neither place.
+  void redistribute(Node& from, detail::RingDeque<Task*>& left) noexcept {
+    std::uint64_t moved = 0;
+    std::vector<Task*> mine;
+    const bool prioritized = priorities_.load(std::memory_order_relaxed);
+    const detail::PriorityOrder order{aging_factor_.load(std::memory_order_relaxed),
+                                      load_exponent_.load(std::memory_order_relaxed)};
+    left.drain([&](Task* task) {
+      const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+      Node* best = nullptr;
+      for (std::size_t key = 0; key < active; ++key) {
+        Node& node = *nodes_[key];
+        if (&node == &from || !node.usage.ready.load(std::memory_order_acquire) || !task->may_run_on(key)) continue;
+        if (best == nullptr || node.in_flight() < best->in_flight()) best = &node;
+      }
+      std::uint64_t queued = 0;
+      try {
+        if (best != nullptr &&
+            best->push(task, sleepers_, prioritized ? &order : nullptr, queued) != Node::Pushed::refused) {
+          ++moved;  // counted as submitted there now: taken off `from` below
+          return;
+        }
+      } catch (...) {  // the queue could not grow
+      }
+      try {
+        mine.push_back(task);
+      } catch (...) {
+        from.mark_executing();
+        run(from, task);  // no memory even for the list: run it now
+      }
+    });
+    if (moved != 0) from.uncount(moved);
+    for (Task* task : mine) {
+      from.mark_executing();
+      run(from, task);
+    }
+    // A waiter may have found every moved task done while they still counted here too.
+    node_ran_dry(from);
+  }
+
+  /// The nodes counted as live (ready).
+  [[nodiscard]] std::size_t live_nodes() const noexcept { return live_nodes_.load(std::memory_order_acquire); }
+
+  void check_full() noexcept {
+    check_edge(detail::EdgeKind::full, [this] { return live_nodes() == max_size_; });
+  }
+
+  /// The node ran dry: the pool may be idle now. The seq_cst read-modify-write orders our last
+  /// `completed` before the read of `idle_waiters_` (a waiter does the mirror image), so either it
+  /// sees our count or we see it waiting; tasks pay for no fence.
+  void node_ran_dry(Node& node) noexcept {
+    node.usage.completed.fetch_add(0, std::memory_order_seq_cst);
+    if (idle_waiters_.load(std::memory_order_seq_cst) != 0) notify_idle();
   }
 
   // ---- stealing
@@ -1104,28 +1322,41 @@ class Pool {
 
   // ---- edge-triggered events
 
-  /// The busy condition (poolifier's): every node has as many tasks in flight as its concurrency.
-  [[nodiscard]] bool all_busy() const noexcept {
+  /// Every node there (ready) has as many tasks in flight as its concurrency, and there is one.
+  [[nodiscard]] bool every_node_busy() const noexcept {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
-    if (active == 0) return false;
     const std::size_t concurrency = concurrency_.load(std::memory_order_relaxed);
+    bool any = false;
     for (std::size_t key = 0; key < active; ++key) {
       const Node& node = *nodes_[key];
-      if (!node.usage.ready.load(std::memory_order_relaxed) || node.in_flight() < concurrency) return false;
+      if (!node.usage.ready.load(std::memory_order_relaxed)) continue;  // not there (a dynamic node that retired)
+      if (node.in_flight() < concurrency) return false;
+      any = true;
     }
-    return true;
+    return any;
   }
 
-  /// The back-pressure condition (poolifier's): every node's queue is at its threshold.
+  /// Whether a dynamic pool has all its nodes (a fixed pool always has).
+  [[nodiscard]] bool full() const noexcept { return type_ == PoolType::fixed || live_nodes() == max_size_; }
+
+  /// The busy condition (poolifier's): every node has as many tasks in flight as its concurrency;
+  /// a dynamic pool must also be full.
+  [[nodiscard]] bool all_busy() const noexcept { return full() && every_node_busy(); }
+
+  /// The back-pressure condition (poolifier's): every node's queue is at its threshold; a dynamic
+  /// pool must also be full.
   [[nodiscard]] bool all_back_pressured() const noexcept {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
-    if (active == 0 || !queue_enabled_.load(std::memory_order_relaxed)) return false;
+    if (!full() || !queue_enabled_.load(std::memory_order_relaxed)) return false;
     const std::uint64_t size = back_pressure_size_.load(std::memory_order_relaxed);
+    bool any = false;
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
-      if (!usage.ready.load(std::memory_order_relaxed) || usage.queued.load(std::memory_order_relaxed) < size) return false;
+      if (!usage.ready.load(std::memory_order_relaxed)) continue;
+      if (usage.queued.load(std::memory_order_relaxed) < size) return false;
+      any = true;
     }
-    return true;
+    return any;
   }
 
   void check_busy() noexcept { check_edge(detail::EdgeKind::busy, [this] { return all_busy(); }); }
@@ -1268,12 +1499,15 @@ class Pool {
     }
   }
 
-  void run_hook(const std::function<void(std::size_t)>& hook, std::size_t key) noexcept {
-    if (!hook) return;
+  /// Runs a worker hook; false when it threw (reported).
+  bool run_hook(const std::function<void(std::size_t)>& hook, std::size_t key) noexcept {
+    if (!hook) return true;
     try {
       hook(key);
+      return true;
     } catch (...) {
       report_error(std::current_exception());
+      return false;
     }
   }
 
@@ -1351,7 +1585,13 @@ class Pool {
 
   std::vector<std::unique_ptr<Node>> nodes_;           // max_size_ nodes for the pool's whole life
   std::vector<const detail::NodeUsage*> usages_;       // their counters, as strategies see them
-  std::atomic<std::size_t> active_nodes_{0};           // nodes_[0, active) run a worker
+  // nodes_[0, active) may run a worker: those that do are ready (counted in live_nodes_). In a
+  // dynamic pool a node above the minimum may have retired (a hole) and come back later.
+  std::atomic<std::size_t> active_nodes_{0};
+  std::atomic<std::size_t> live_nodes_{0};
+  std::mutex size_mutex_;                    // serializes adding and retiring nodes with destroy()
+  std::atomic<bool> empty_armed_{false};     // a node was added since the last `empty` event
+  std::vector<RetiredThread> retired_threads_;  // guarded by size_mutex_
 
   mutable std::mutex config_mutex_;                          // serializes task-function and strategy changes
   std::vector<std::unique_ptr<Registry>> registries_;  // every version, guarded by config_mutex_

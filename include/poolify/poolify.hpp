@@ -9,12 +9,14 @@
 
 #include <poolify/version.hpp>
 
+#include <poolify/dynamic_pool.hpp>
 #include <poolify/errors.hpp>
 #include <poolify/events.hpp>
 #include <poolify/fixed_pool.hpp>
 #include <poolify/future.hpp>
 #include <poolify/json.hpp>
 #include <poolify/options.hpp>
+#include <poolify/parallelism.hpp>
 #include <poolify/pool.hpp>
 #include <poolify/statistics.hpp>
 #include <poolify/strategies/fair_share.hpp>

@@ -45,6 +45,14 @@
   }                                                                                              \
   }
 
+// #include <poolify/dynamic_pool.hpp>
+/// @file dynamic_pool.hpp
+/// @brief `poolify::DynamicPool`: a pool that grows on demand and retires idle worker nodes.
+
+// #include <poolify/detail/validation.hpp>
+/// @file validation.hpp
+/// @brief Checks of sizes, options and task functions, with poolifier's messages.
+
 // #include <poolify/errors.hpp>
 /// @file errors.hpp
 /// @brief The exceptions poolify throws and the outcomes a task can end in.
@@ -88,21 +96,6 @@ namespace detail {
 
 }  // namespace detail
 POOLIFY_NAMESPACE_END
-
-// #include <poolify/events.hpp>
-/// @file events.hpp
-/// @brief Pool events (poolifier's `PoolEvents`): what `Pool::on()` listens to.
-///
-/// @code{.cpp}
-/// const poolify::ListenerId id = pool.on(poolify::PoolEvent::busy, [](const poolify::Event& event) {
-///   std::printf("all %zu nodes busy\n", event.info.worker_nodes);
-/// });
-/// pool.off(id);
-/// @endcode
-
-// #include <poolify/statistics.hpp>
-/// @file statistics.hpp
-/// @brief What `Pool::info()` and `Pool::worker_nodes()` report.
 
 // #include <poolify/options.hpp>
 /// @file options.hpp
@@ -233,20 +226,24 @@ struct TasksQueueOptions {
   double load_exponent = 2.0 / 3.0;  ///< How much a long queue speeds aging up (with priorities).
 };
 
-/// How an idle dynamic node retires (planned with dynamic pools).
-enum class KillBehavior { soft, hard };
+/// How an idle dynamic node retires (see `DynamicPool`).
+enum class KillBehavior {
+  soft,  ///< Only with an empty queue.
+  hard   ///< Even with tasks queued on it meanwhile, which are handed to other nodes first.
+};
 
 /// Options of a pool (poolifier's `PoolOptions`).
 struct PoolOptions {
   WorkerChoiceStrategy worker_choice_strategy = WorkerChoiceStrategy::least_used;  ///< Default strategy.
   WorkerChoiceStrategyOptions worker_choice_strategy_options{};                    ///< Its options.
   bool start_workers = true;            ///< Start the workers in the constructor; else call `start()`.
-  bool restart_worker_on_error = true;  ///< Replace a node whose worker failed (planned).
+  /// A dynamic node whose `on_worker_start` threw still works (true), or retires at once (false).
+  bool restart_worker_on_error = true;
   bool enable_events = true;            ///< Events (`Pool::on`); false: `on` is refused, nothing is ever raised.
   bool enable_tasks_queue = true;       ///< Stealing, back pressure and queue statistics (threads always queue).
   TasksQueueOptions tasks_queue_options{};  ///< Queue options.
-  std::chrono::milliseconds max_inactive_time{60000};  ///< Dynamic nodes retire after this idle time (planned).
-  KillBehavior kill_behavior = KillBehavior::soft;      ///< How idle dynamic nodes retire (planned).
+  std::chrono::milliseconds max_inactive_time{60000};  ///< Dynamic nodes retire after this idle time (>= 5 ms).
+  KillBehavior kill_behavior = KillBehavior::soft;      ///< How idle dynamic nodes retire (see `DynamicPool`).
   /// Measurements to take whatever the strategies need (for `info()` and `worker_nodes()`); the
   /// pool takes these and those its strategies require, and none else.
   TaskStatisticsRequirements measurements{};
@@ -256,187 +253,6 @@ struct PoolOptions {
 };
 
 POOLIFY_NAMESPACE_END
-// #include <poolify/version.hpp>
-
-#include <cstddef>  // std::size_t
-#include <cstdint>  // std::uint64_t
-#include <optional>  // std::optional
-#include <string>   // std::string
-#include <vector>   // std::vector
-
-POOLIFY_NAMESPACE_BEGIN
-
-/// Whether a pool has a fixed or a dynamic number of worker nodes.
-enum class PoolType { fixed, dynamic };
-
-/// Task counters of one worker node (poolifier's `usage.tasks`).
-struct TaskStatistics {
-  std::uint64_t executed = 0;             ///< Tasks that ran and returned a value.
-  std::uint64_t executing = 0;            ///< Tasks running now.
-  std::uint64_t queued = 0;               ///< Tasks waiting in the node's queue now.
-  std::uint64_t max_queued = 0;           ///< The queue's high-water mark.
-  std::uint64_t sequentially_stolen = 0;  ///< Tasks it stole in a row, since it last ran one of its own.
-  std::uint64_t stolen = 0;               ///< Tasks it stole from other nodes (and ran).
-  std::uint64_t failed = 0;               ///< Tasks that ran and threw.
-};
-
-/// One measurement of a worker node, in milliseconds (poolifier's `MeasurementStatistics`). A
-/// measurement is taken only while a strategy in use requires it: otherwise its figures stay as
-/// they were (0 for a pool that never measured). The average and the median are over the last 386
-/// samples, and only kept when a strategy requires them.
-struct MeasurementStatistics {
-  std::uint64_t count = 0;  ///< Samples taken.
-  double aggregate = 0;     ///< Sum of the samples.
-  double minimum = 0;       ///< Smallest sample.
-  double maximum = 0;       ///< Largest sample.
-  double average = 0;       ///< Moving average.
-  double median = 0;        ///< Moving median.
-};
-
-/// A worker thread's ELU (poolifier's event loop utilization): per task, the time it ran the task
-/// (active), the time it had nothing to run before it (idle), and active / (active + idle).
-struct EluStatistics {
-  MeasurementStatistics active{};       ///< Time running tasks.
-  MeasurementStatistics idle{};         ///< Time between tasks.
-  MeasurementStatistics utilization{};  ///< Active share, 0..1.
-};
-
-/// One task function's usage on one worker node (poolifier's per-task-function `usage`), kept
-/// only while the pool has two task functions or more, as poolifier does.
-struct TaskFunctionUsage {
-  std::string name;                    ///< The task function.
-  TaskStatistics tasks{};              ///< Its task counters on the node (`max_queued` stays 0).
-  MeasurementStatistics run_time{};    ///< Its tasks' run times on the node.
-  MeasurementStatistics wait_time{};   ///< Its tasks' wait times on the node.
-  EluStatistics elu{};                 ///< The node's ELU while running its tasks.
-};
-
-/// One worker node as `Pool::worker_nodes()` reports it.
-struct WorkerNodeInfo {
-  std::size_t id = 0;                  ///< Its key in the pool, 0 .. max_size - 1.
-  bool ready = false;                  ///< Whether it accepts tasks.
-  bool dynamic = false;                ///< Whether it was added by a dynamic pool beyond its minimum size.
-  TaskStatistics tasks{};              ///< Its task counters.
-  MeasurementStatistics run_time{};    ///< Its tasks' run times.
-  MeasurementStatistics wait_time{};   ///< Its tasks' wait times, submission to start.
-  EluStatistics elu{};                 ///< Its worker's ELU.
-  /// Per task function, with two task functions or more (else empty), in the pool's order.
-  std::vector<TaskFunctionUsage> task_functions{};
-};
-
-/// A snapshot of a pool (poolifier's `PoolInfo`). Counters are read without stopping the pool;
-/// once it is idle they are exact: executed + failed equals the tasks that ran, queued and
-/// executing are 0.
-struct PoolInfo {
-  std::string version;                        ///< poolify's version.
-  PoolType type = PoolType::fixed;            ///< Fixed or dynamic.
-  std::string worker = "thread";              ///< Always "thread".
-  bool started = false;                       ///< Between `start()` and `destroy()`.
-  bool ready = false;                         ///< Started, with its minimum of nodes ready.
-  std::uint64_t strategy_retries = 0;         ///< Retries the strategy needed for the last choice.
-  WorkerChoiceStrategy default_strategy = WorkerChoiceStrategy::least_used;  ///< The pool's strategy.
-  std::size_t min_size = 0;                   ///< Minimum number of nodes.
-  std::size_t max_size = 0;                   ///< Maximum number of nodes.
-  std::size_t worker_nodes = 0;               ///< Nodes now.
-  std::size_t idle_worker_nodes = 0;          ///< Nodes running nothing.
-  std::size_t busy_worker_nodes = 0;          ///< Nodes running as many tasks as their concurrency.
-  std::optional<std::size_t> dynamic_worker_nodes;  ///< Dynamic pools only.
-  std::uint64_t executed_tasks = 0;           ///< Tasks that returned a value.
-  std::uint64_t executing_tasks = 0;          ///< Tasks running now.
-  std::uint64_t failed_tasks = 0;             ///< Tasks that threw.
-  std::optional<bool> back_pressure;                   ///< With `enable_tasks_queue`: every node's queue is at its threshold.
-  std::optional<std::size_t> back_pressure_worker_nodes;  ///< With `enable_tasks_queue`: nodes at their threshold.
-  std::optional<std::uint64_t> queued_tasks;      ///< With `enable_tasks_queue`: tasks queued now.
-  std::optional<std::uint64_t> max_queued_tasks;  ///< With `enable_tasks_queue`: sum of the nodes' high-water marks.
-  std::optional<std::size_t> stealing_worker_nodes;  ///< With `enable_tasks_queue`: nodes stealing right now.
-  std::optional<std::uint64_t> stolen_tasks;         ///< With `enable_tasks_queue`: tasks stolen so far.
-  /// When run times are measured: the share of the pool's capacity (max_size workers since
-  /// `start()`) spent running tasks, 0..1.
-  std::optional<double> utilization;
-  /// When measured: every node's run times together (average and median over their histories).
-  std::optional<MeasurementStatistics> run_time;
-  std::optional<MeasurementStatistics> wait_time;  ///< When measured: every node's wait times together.
-  std::optional<EluStatistics> elu;                ///< When measured: every node's ELU together.
-};
-
-POOLIFY_NAMESPACE_END
-// #include <poolify/version.hpp>
-
-#include <cstdint>      // std::uint64_t
-#include <exception>    // std::exception_ptr
-#include <functional>   // std::function
-#include <string>       // std::string
-#include <string_view>  // std::string_view
-
-POOLIFY_NAMESPACE_BEGIN
-
-/// What happened to a pool. Each pair (busy / busy_end, ...) is edge-triggered: one event when the
-/// condition starts, one when it ends, never two in a row of the same kind.
-enum class PoolEvent {
-  ready,              ///< `start()` made the pool ready (its minimum of nodes runs).
-  busy,               ///< Every node has as many tasks in flight as its concurrency.
-  busy_end,           ///< The end of a `busy` episode.
-  full,               ///< A dynamic pool reached its maximum size (with dynamic pools).
-  full_end,           ///< The end of a `full` episode (with dynamic pools).
-  empty,              ///< A dynamic pool of minimum 0 went down to no node (with dynamic pools).
-  destroy,            ///< `destroy()` finished.
-  error,              ///< An error no future can carry (a worker hook threw, ...); also sent to `error_handler`.
-  task_error,         ///< A task threw: `Event::error`, `message` and `task_function` say which.
-  back_pressure,      ///< Every node's queue is at its back-pressure threshold (`tasks_queue_options.size`).
-  back_pressure_end,  ///< The end of a `back_pressure` episode.
-};
-
-/// The number of `PoolEvent` values.
-inline constexpr std::size_t pool_event_count = static_cast<std::size_t>(PoolEvent::back_pressure_end) + 1;
-
-/// poolifier's name of an event, e.g. "busyEnd".
-[[nodiscard]] constexpr std::string_view to_string(PoolEvent event) noexcept {
-  switch (event) {
-    case PoolEvent::ready: return "ready";
-    case PoolEvent::busy: return "busy";
-    case PoolEvent::busy_end: return "busyEnd";
-    case PoolEvent::full: return "full";
-    case PoolEvent::full_end: return "fullEnd";
-    case PoolEvent::empty: return "empty";
-    case PoolEvent::destroy: return "destroy";
-    case PoolEvent::error: return "error";
-    case PoolEvent::task_error: return "taskError";
-    case PoolEvent::back_pressure: return "backPressure";
-    case PoolEvent::back_pressure_end: return "backPressureEnd";
-  }
-  return "unknown";
-}
-
-/// One event as a listener receives it.
-struct Event {
-  PoolEvent kind = PoolEvent::ready;  ///< What happened.
-  PoolInfo info{};                    ///< The pool as it was when it happened.
-  std::exception_ptr error{};         ///< `error`, `task_error`: the exception.
-  std::string message{};              ///< `error`, `task_error`: its `what()` ("unknown exception" if none).
-  std::string task_function{};        ///< `task_error`: the name of the task function that threw.
-};
-
-/// A listener: called with each event of the kind it was added for.
-using Listener = std::function<void(const Event&)>;
-
-/// What `Pool::on()` returns, for `Pool::off()`.
-struct ListenerId {
-  std::uint64_t value = 0;  ///< 0 is never a listener's.
-  friend bool operator==(ListenerId, ListenerId) = default;
-};
-
-POOLIFY_NAMESPACE_END
-
-// #include <poolify/fixed_pool.hpp>
-/// @file fixed_pool.hpp
-/// @brief `poolify::FixedPool`: a pool with a fixed number of worker nodes.
-
-// #include <poolify/detail/validation.hpp>
-/// @file validation.hpp
-/// @brief Checks of sizes, options and task functions, with poolifier's messages.
-
-// #include <poolify/errors.hpp>
-// #include <poolify/options.hpp>
 
 // #include <poolify/task_function.hpp>
 /// @file task_function.hpp
@@ -624,6 +440,23 @@ inline void check_fixed_pool_size(std::size_t size) {
   if (size == 0) throw_out_of_range("Cannot instantiate a fixed pool with zero worker");
 }
 
+/// poolifier's checks of a dynamic pool's sizes, in its order.
+inline void check_dynamic_pool_size(std::size_t min, std::size_t max) {
+  check_not_negative(min);
+  if (max > static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max())) {
+    throw_invalid_argument("Cannot instantiate a dynamic pool with a non safe integer maximum pool size");
+  }
+  if (min > max) {
+    throw_out_of_range("Cannot instantiate a dynamic pool with a maximum pool size inferior to the minimum pool size");
+  }
+  if (max == 0) throw_out_of_range("Cannot instantiate a dynamic pool with a maximum pool size equal to zero");
+  if (min == max) {
+    throw_out_of_range(
+        "Cannot instantiate a dynamic pool with a minimum pool size equal to the maximum pool size. Use a fixed pool "
+        "instead");
+  }
+}
+
 /// Whether `strategy` names a built-in strategy (`custom` is not an option value).
 inline bool is_built_in(WorkerChoiceStrategy strategy) noexcept {
   return static_cast<int>(strategy) >= static_cast<int>(WorkerChoiceStrategy::round_robin) &&
@@ -679,6 +512,13 @@ inline void check_pool_options(const PoolOptions& options, std::size_t max_size)
   check_strategy(options.worker_choice_strategy);
   check_strategy_options(options.worker_choice_strategy_options, max_size);
   check_tasks_queue_options(options.tasks_queue_options);
+  if (options.max_inactive_time.count() < 5) {
+    throw_invalid_argument("maxInactiveTime option is not a positive integer greater or equal than 5");
+  }
+  if (options.kill_behavior != KillBehavior::soft && options.kill_behavior != KillBehavior::hard) {
+    throw_invalid_argument("killBehavior option '" + std::to_string(static_cast<int>(options.kill_behavior)) +
+                           "' is not valid");
+  }
 }
 
 inline void check_task_function_name(const std::string& name) {
@@ -728,7 +568,193 @@ POOLIFY_NAMESPACE_END
 /// @brief A pool's listeners and the delivery of its events.
 
 // #include <poolify/errors.hpp>
+
 // #include <poolify/events.hpp>
+/// @file events.hpp
+/// @brief Pool events (poolifier's `PoolEvents`): what `Pool::on()` listens to.
+///
+/// @code{.cpp}
+/// const poolify::ListenerId id = pool.on(poolify::PoolEvent::busy, [](const poolify::Event& event) {
+///   std::printf("all %zu nodes busy\n", event.info.worker_nodes);
+/// });
+/// pool.off(id);
+/// @endcode
+
+// #include <poolify/statistics.hpp>
+/// @file statistics.hpp
+/// @brief What `Pool::info()` and `Pool::worker_nodes()` report.
+
+// #include <poolify/options.hpp>
+// #include <poolify/version.hpp>
+
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::uint64_t
+#include <optional>  // std::optional
+#include <string>   // std::string
+#include <vector>   // std::vector
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// Whether a pool has a fixed or a dynamic number of worker nodes.
+enum class PoolType { fixed, dynamic };
+
+/// Task counters of one worker node (poolifier's `usage.tasks`).
+struct TaskStatistics {
+  std::uint64_t executed = 0;             ///< Tasks that ran and returned a value.
+  std::uint64_t executing = 0;            ///< Tasks running now.
+  std::uint64_t queued = 0;               ///< Tasks waiting in the node's queue now.
+  std::uint64_t max_queued = 0;           ///< The queue's high-water mark.
+  std::uint64_t sequentially_stolen = 0;  ///< Tasks it stole in a row, since it last ran one of its own.
+  std::uint64_t stolen = 0;               ///< Tasks it stole from other nodes (and ran).
+  std::uint64_t failed = 0;               ///< Tasks that ran and threw.
+};
+
+/// One measurement of a worker node, in milliseconds (poolifier's `MeasurementStatistics`). A
+/// measurement is taken only while a strategy in use requires it: otherwise its figures stay as
+/// they were (0 for a pool that never measured). The average and the median are over the last 386
+/// samples, and only kept when a strategy requires them.
+struct MeasurementStatistics {
+  std::uint64_t count = 0;  ///< Samples taken.
+  double aggregate = 0;     ///< Sum of the samples.
+  double minimum = 0;       ///< Smallest sample.
+  double maximum = 0;       ///< Largest sample.
+  double average = 0;       ///< Moving average.
+  double median = 0;        ///< Moving median.
+};
+
+/// A worker thread's ELU (poolifier's event loop utilization): per task, the time it ran the task
+/// (active), the time it had nothing to run before it (idle), and active / (active + idle).
+struct EluStatistics {
+  MeasurementStatistics active{};       ///< Time running tasks.
+  MeasurementStatistics idle{};         ///< Time between tasks.
+  MeasurementStatistics utilization{};  ///< Active share, 0..1.
+};
+
+/// One task function's usage on one worker node (poolifier's per-task-function `usage`), kept
+/// only while the pool has two task functions or more, as poolifier does.
+struct TaskFunctionUsage {
+  std::string name;                    ///< The task function.
+  TaskStatistics tasks{};              ///< Its task counters on the node (`max_queued` stays 0).
+  MeasurementStatistics run_time{};    ///< Its tasks' run times on the node.
+  MeasurementStatistics wait_time{};   ///< Its tasks' wait times on the node.
+  EluStatistics elu{};                 ///< The node's ELU while running its tasks.
+};
+
+/// One worker node as `Pool::worker_nodes()` reports it.
+struct WorkerNodeInfo {
+  std::size_t id = 0;                  ///< Its key in the pool, 0 .. max_size - 1.
+  bool ready = false;                  ///< Whether it accepts tasks.
+  bool dynamic = false;                ///< Whether it was added by a dynamic pool beyond its minimum size.
+  TaskStatistics tasks{};              ///< Its task counters.
+  MeasurementStatistics run_time{};    ///< Its tasks' run times.
+  MeasurementStatistics wait_time{};   ///< Its tasks' wait times, submission to start.
+  EluStatistics elu{};                 ///< Its worker's ELU.
+  /// Per task function, with two task functions or more (else empty), in the pool's order.
+  std::vector<TaskFunctionUsage> task_functions{};
+};
+
+/// A snapshot of a pool (poolifier's `PoolInfo`). Counters are read without stopping the pool;
+/// once it is idle they are exact: executed + failed equals the tasks that ran, queued and
+/// executing are 0.
+struct PoolInfo {
+  std::string version;                        ///< poolify's version.
+  PoolType type = PoolType::fixed;            ///< Fixed or dynamic.
+  std::string worker = "thread";              ///< Always "thread".
+  bool started = false;                       ///< Between `start()` and `destroy()`.
+  bool ready = false;                         ///< Started, with its minimum of nodes ready.
+  std::uint64_t strategy_retries = 0;         ///< Retries the strategy needed for the last choice.
+  WorkerChoiceStrategy default_strategy = WorkerChoiceStrategy::least_used;  ///< The pool's strategy.
+  std::size_t min_size = 0;                   ///< Minimum number of nodes.
+  std::size_t max_size = 0;                   ///< Maximum number of nodes.
+  std::size_t worker_nodes = 0;               ///< Nodes now.
+  std::size_t idle_worker_nodes = 0;          ///< Nodes running nothing.
+  std::size_t busy_worker_nodes = 0;          ///< Nodes running as many tasks as their concurrency.
+  std::optional<std::size_t> dynamic_worker_nodes;  ///< Dynamic pools only.
+  std::uint64_t executed_tasks = 0;           ///< Tasks that returned a value.
+  std::uint64_t executing_tasks = 0;          ///< Tasks running now.
+  std::uint64_t failed_tasks = 0;             ///< Tasks that threw.
+  std::optional<bool> back_pressure;                   ///< With `enable_tasks_queue`: every node's queue is at its threshold.
+  std::optional<std::size_t> back_pressure_worker_nodes;  ///< With `enable_tasks_queue`: nodes at their threshold.
+  std::optional<std::uint64_t> queued_tasks;      ///< With `enable_tasks_queue`: tasks queued now.
+  std::optional<std::uint64_t> max_queued_tasks;  ///< With `enable_tasks_queue`: sum of the nodes' high-water marks.
+  std::optional<std::size_t> stealing_worker_nodes;  ///< With `enable_tasks_queue`: nodes stealing right now.
+  std::optional<std::uint64_t> stolen_tasks;         ///< With `enable_tasks_queue`: tasks stolen so far.
+  /// When run times are measured: the share of the pool's capacity (max_size workers since
+  /// `start()`) spent running tasks, 0..1.
+  std::optional<double> utilization;
+  /// When measured: every node's run times together (average and median over their histories).
+  std::optional<MeasurementStatistics> run_time;
+  std::optional<MeasurementStatistics> wait_time;  ///< When measured: every node's wait times together.
+  std::optional<EluStatistics> elu;                ///< When measured: every node's ELU together.
+};
+
+POOLIFY_NAMESPACE_END
+// #include <poolify/version.hpp>
+
+#include <cstdint>      // std::uint64_t
+#include <exception>    // std::exception_ptr
+#include <functional>   // std::function
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// What happened to a pool. Each pair (busy / busy_end, ...) is edge-triggered: one event when the
+/// condition starts, one when it ends, never two in a row of the same kind.
+enum class PoolEvent {
+  ready,              ///< `start()` made the pool ready (its minimum of nodes runs).
+  busy,               ///< Every node has as many tasks in flight as its concurrency.
+  busy_end,           ///< The end of a `busy` episode.
+  full,               ///< A dynamic pool reached its maximum size (with dynamic pools).
+  full_end,           ///< The end of a `full` episode (with dynamic pools).
+  empty,              ///< A dynamic pool of minimum 0 went down to no node (with dynamic pools).
+  destroy,            ///< `destroy()` finished.
+  error,              ///< An error no future can carry (a worker hook threw, ...); also sent to `error_handler`.
+  task_error,         ///< A task threw: `Event::error`, `message` and `task_function` say which.
+  back_pressure,      ///< Every node's queue is at its back-pressure threshold (`tasks_queue_options.size`).
+  back_pressure_end,  ///< The end of a `back_pressure` episode.
+};
+
+/// The number of `PoolEvent` values.
+inline constexpr std::size_t pool_event_count = static_cast<std::size_t>(PoolEvent::back_pressure_end) + 1;
+
+/// poolifier's name of an event, e.g. "busyEnd".
+[[nodiscard]] constexpr std::string_view to_string(PoolEvent event) noexcept {
+  switch (event) {
+    case PoolEvent::ready: return "ready";
+    case PoolEvent::busy: return "busy";
+    case PoolEvent::busy_end: return "busyEnd";
+    case PoolEvent::full: return "full";
+    case PoolEvent::full_end: return "fullEnd";
+    case PoolEvent::empty: return "empty";
+    case PoolEvent::destroy: return "destroy";
+    case PoolEvent::error: return "error";
+    case PoolEvent::task_error: return "taskError";
+    case PoolEvent::back_pressure: return "backPressure";
+    case PoolEvent::back_pressure_end: return "backPressureEnd";
+  }
+  return "unknown";
+}
+
+/// One event as a listener receives it.
+struct Event {
+  PoolEvent kind = PoolEvent::ready;  ///< What happened.
+  PoolInfo info{};                    ///< The pool as it was when it happened.
+  std::exception_ptr error{};         ///< `error`, `task_error`: the exception.
+  std::string message{};              ///< `error`, `task_error`: its `what()` ("unknown exception" if none).
+  std::string task_function{};        ///< `task_error`: the name of the task function that threw.
+};
+
+/// A listener: called with each event of the kind it was added for.
+using Listener = std::function<void(const Event&)>;
+
+/// What `Pool::on()` returns, for `Pool::off()`.
+struct ListenerId {
+  std::uint64_t value = 0;  ///< 0 is never a listener's.
+  friend bool operator==(ListenerId, ListenerId) = default;
+};
+
+POOLIFY_NAMESPACE_END
 // #include <poolify/version.hpp>
 
 #include <array>               // std::array
@@ -1931,9 +1957,11 @@ POOLIFY_NAMESPACE_END
 // #include <poolify/version.hpp>
 
 #include <atomic>      // std::atomic
+#include <chrono>      // std::chrono::steady_clock
 #include <cmath>       // std::pow
 #include <cstddef>     // std::size_t
 #include <cstdint>     // std::uint32_t
+#include <memory>      // std::shared_ptr
 #include <mutex>       // std::lock_guard
 #include <optional>    // std::optional
 #include <stop_token>  // std::stop_callback, std::stop_source
@@ -2116,11 +2144,19 @@ class WorkerNode {
     return asleep;
   }
 
-  /// Opens the node for a new run of the pool, with fresh counters.
+  /// Clears a stop asked of an earlier worker; before a new worker starts on the node.
+  void clear_stop() noexcept { stopping_.store(false, std::memory_order_release); }
+
+  /// Opens the node to tasks (it starts, or a dynamic pool brings it back); its counters go on.
   void open() {
     std::lock_guard lock(queue_lock_);
     closed_ = false;
-    stopping_.store(false, std::memory_order_relaxed);
+    usage.ready.store(true, std::memory_order_release);
+  }
+
+  /// Zeroes the counters, for a new run of the pool (the node is closed and its worker gone).
+  void reset_usage() noexcept {
+    std::lock_guard lock(queue_lock_);
     usage.submitted.store(0, std::memory_order_relaxed);
     usage.discarded.store(0, std::memory_order_relaxed);
     usage.queued.store(0, std::memory_order_relaxed);
@@ -2139,6 +2175,26 @@ class WorkerNode {
     usage.last_task_end = -1;
     functions.reset();
     last_stolen_slot = no_slot;
+  }
+
+  /// A dynamic node retires: unless `only_if_empty` finds tasks queued, it stops being ready and
+  /// refuses tasks from here on (a submitter then chooses another node), all under the queue lock,
+  /// and hands back the queued tasks, still counted as submitted here (see `uncount`).
+  std::optional<RingDeque<Task*>> retire(bool only_if_empty) noexcept {
+    std::lock_guard lock(queue_lock_);
+    if (only_if_empty && !queue_.empty()) return std::nullopt;
+    usage.ready.store(false, std::memory_order_release);
+    closed_ = true;
+    RingDeque<Task*> left;
+    left.swap(queue_);
+    usage.queued.store(0, std::memory_order_relaxed);
+    return left;
+  }
+
+  /// `count` tasks handed back by `retire` were queued on other nodes, which count them now.
+  void uncount(std::uint64_t count) noexcept {
+    std::lock_guard lock(queue_lock_);
+    usage.submitted.store(usage.submitted.load(std::memory_order_relaxed) - count, std::memory_order_release);
   }
 
   /// Refuses further tasks and hands back the queued ones (without allocating).
@@ -2165,7 +2221,7 @@ class WorkerNode {
   [[nodiscard]] bool stop_requested() const noexcept { return stopping_.load(std::memory_order_acquire); }
 
   /// Why `park` returned.
-  enum class Woken { work, stealable, slept };
+  enum class Woken { work, stealable, slept, timeout };
 
   /// Called by the worker with nothing to do: spins a little, then sleeps until a push or a stop.
   /// `stealable_elsewhere()` says whether another node has work to steal (always false when
@@ -2177,8 +2233,11 @@ class WorkerNode {
   /// wakes it, or the worker sees the task: no wake-up is lost, and no fence is paid per task. The
   /// same holds for work to steal: the worker counts itself in `sleepers`, then looks at every
   /// other queue under its lock (`recheck()`), and a push reads `sleepers` under that lock.
+  ///
+  /// With a `deadline` (a dynamic node: its idle timeout), the sleep ends there too: `timeout`.
   template <class Stealable, class Recheck>
-  Woken park(Stealable&& stealable_elsewhere, Recheck&& recheck, std::atomic<std::uint32_t>* sleepers) noexcept {
+  Woken park(Stealable&& stealable_elsewhere, Recheck&& recheck, std::atomic<std::uint32_t>* sleepers,
+             std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max()) noexcept {
     // Spin with a growing pause between looks (exponential backoff), then yield for a while before
     // sleeping: on a machine with fewer cores than threads, a yielding worker hands its core to
     // the submitter that is about to feed it, instead of parking and needing a wake-up (a system
@@ -2214,10 +2273,20 @@ class WorkerNode {
       }
     }
     // Returns at once if a submitter already took the flag back (the word is no longer 1).
-    wait_on(usage.sleeping, 1);
-    usage.sleeping.store(0, std::memory_order_relaxed);  // also after a spurious wake-up
+    bool timed_out = false;
+    if (deadline == std::chrono::steady_clock::time_point::max()) {
+      wait_on(usage.sleeping, 1);
+    } else {
+      timed_out = !wait_on_until(usage.sleeping, 1, deadline);
+    }
+    {
+      // Under the lock: a submitter that took the flag back has queued a task we must see.
+      std::lock_guard lock(queue_lock_);
+      if (usage.sleeping.load(std::memory_order_relaxed) == 0) timed_out = false;
+      usage.sleeping.store(0, std::memory_order_relaxed);  // also after a spurious wake-up
+    }
     if (sleepers != nullptr) sleepers->fetch_sub(1, std::memory_order_relaxed);
-    return Woken::slept;
+    return timed_out ? Woken::timeout : Woken::slept;
   }
 
   static constexpr std::uint32_t no_slot = ~std::uint32_t{0};
@@ -2226,6 +2295,7 @@ class WorkerNode {
   FunctionUsageTable functions;             // per task function, while the pool has two or more
   std::uint32_t last_stolen_slot = no_slot;  // worker only: the function of the last task it stole in a row
   std::jthread thread;                      // the worker; joined by the pool
+  std::shared_ptr<std::atomic<bool>> exited;  // set by the worker as its last step (see Pool::start_node)
   std::optional<std::stop_callback<ForwardStop>> forward_destroy;  // worker thread only
 
  private:
@@ -3208,8 +3278,8 @@ struct TaskFunctionRegistry {
 
 }  // namespace detail
 
-/// A pool of worker nodes running tasks of one type: `Response(Data)`. Use `FixedPool` (and, once
-/// it lands, `DynamicPool`); both are a `Pool`.
+/// A pool of worker nodes running tasks of one type: `Response(Data)`. Use `FixedPool` or
+/// `DynamicPool`; both are a `Pool`.
 ///
 /// Thread-safety: `execute`, `wait_idle`, `info`, `worker_nodes` and the task-function calls may be
 /// called from any thread, including from inside tasks; `start` and `destroy` are serialized.
@@ -3252,6 +3322,7 @@ class Pool {
       destroy_source_ = std::stop_source();
       events_.reset_edges();
       start_ms_.store(detail::now_ms(), std::memory_order_relaxed);
+      for (const auto& node : nodes_) node->reset_usage();
       std::size_t started = 0;
       try {
         for (; started < min_size_; ++started) start_node(*nodes_[started]);
@@ -3259,7 +3330,10 @@ class Pool {
         stop_nodes(started);
         throw;
       }
+      live_nodes_.store(started, std::memory_order_release);
       active_nodes_.store(started, std::memory_order_release);
+      empty_armed_.store(false, std::memory_order_relaxed);
+      std::lock_guard size(size_mutex_);
       state_.store(State::started, std::memory_order_release);
       ready_.store(true, std::memory_order_release);
     }
@@ -3283,6 +3357,7 @@ class Pool {
       const State state = state_.load(std::memory_order_acquire);
       if (state == State::stopped) detail::throw_pool_error("Cannot destroy an already destroyed pool");
       if (state == State::destroying) detail::throw_pool_error("Cannot destroy an already destroying pool");
+      std::lock_guard size(size_mutex_);  // no node is added or retires from here on
       state_.store(State::destroying, std::memory_order_release);
     }
     wait_idle_until(std::chrono::steady_clock::now() +
@@ -3295,6 +3370,8 @@ class Pool {
     {
       std::lock_guard lifecycle(lifecycle_mutex_);
       stop_nodes(active);
+      join_retired_threads(true);
+      live_nodes_.store(0, std::memory_order_release);
       active_nodes_.store(0, std::memory_order_release);
       ready_.store(false, std::memory_order_release);
       state_.store(State::stopped, std::memory_order_release);
@@ -3545,9 +3622,10 @@ class Pool {
     info.strategy_retries = strategy_retries_.load(std::memory_order_relaxed);
     info.min_size = min_size_;
     info.max_size = max_size_;
+    std::size_t dynamic_nodes = 0;
+    // Counters are summed over every node of this run, so that a dynamic node that retired keeps
+    // counting and the pool's totals never go backwards; the node counts are of the nodes there.
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
-    info.worker_nodes = active;
-    if (type_ == PoolType::dynamic) info.dynamic_worker_nodes = active > min_size_ ? active - min_size_ : 0;
     std::uint64_t queued = 0;
     std::uint64_t max_queued = 0;
     std::uint64_t stolen = 0;
@@ -3555,10 +3633,14 @@ class Pool {
     const std::uint64_t back_pressure_size = back_pressure_size_.load(std::memory_order_relaxed);
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
-      if (nodes_[key]->in_flight() >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
       const std::uint64_t executing = usage.executing.load(std::memory_order_acquire);
-      if (executing == 0) ++info.idle_worker_nodes;
-      if (usage.queued.load(std::memory_order_relaxed) >= back_pressure_size) ++back_pressured;
+      if (usage.ready.load(std::memory_order_acquire)) {
+        ++info.worker_nodes;
+        if (key >= min_size_) ++dynamic_nodes;
+        if (nodes_[key]->in_flight() >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
+        if (executing == 0) ++info.idle_worker_nodes;
+        if (usage.queued.load(std::memory_order_relaxed) >= back_pressure_size) ++back_pressured;
+      }
       info.executing_tasks += executing;
       info.executed_tasks += usage.executed.load(std::memory_order_acquire);
       info.failed_tasks += usage.failed.load(std::memory_order_acquire);
@@ -3584,8 +3666,10 @@ class Pool {
                                combined(active, &detail::NodeUsage::elu_idle, history),
                                combined(active, &detail::NodeUsage::elu_utilization, history)};
     }
+    if (type_ == PoolType::dynamic) info.dynamic_worker_nodes = dynamic_nodes;
     if (queue_enabled_.load(std::memory_order_relaxed)) {
-      info.back_pressure = active > 0 && back_pressured == active;
+      info.back_pressure = info.worker_nodes > 0 && back_pressured == info.worker_nodes &&
+                           (type_ == PoolType::fixed || info.worker_nodes == max_size_);
       info.back_pressure_worker_nodes = back_pressured;
       info.queued_tasks = queued;
       info.max_queued_tasks = max_queued;
@@ -3602,6 +3686,7 @@ class Pool {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
+      if (!usage.ready.load(std::memory_order_acquire)) continue;  // a dynamic node that retired
       WorkerNodeInfo node;
       node.id = key;
       node.ready = usage.ready.load(std::memory_order_acquire);
@@ -3815,7 +3900,13 @@ class Pool {
     publish_strategies(current.default_kind, current.options, current.custom(), registry, true);
   }
 
-  std::size_t choose_node(const Entry& entry, double now_ms) {
+  /// What `choose_node` returns when it may not throw and no node was chosen.
+  static constexpr std::size_t no_node = ~std::size_t{0};
+
+  /// The node for a task of `entry`, chosen by its strategy. When the strategy chooses no eligible
+  /// node within poolifier's retries: `no_node` with `may_retry` (a dynamic pool, whose nodes may
+  /// just have retired: it adds one and chooses again), else poolifier's error.
+  std::size_t choose_node(const Entry& entry, double now_ms, bool may_retry) {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     // destroy() finished between our state check and here: say so, not "no node chosen".
     if (active == 0) detail::throw_pool_error("Cannot execute a task on not started pool");
@@ -3844,6 +3935,7 @@ class Pool {
       }
     }
     strategy_retries_.store(retries, std::memory_order_relaxed);
+    if (may_retry) return no_node;
     throw std::runtime_error("Worker node key chosen by " + std::string(to_string(kind)) +
                              " is null or undefined after " + std::to_string(retries) + " retries (max: " +
                              std::to_string(retries) + ")");
@@ -3898,15 +3990,28 @@ class Pool {
       task->affinity = entry.affinity.empty() ? nullptr : entry.affinity.data();
       task->priority = entry.properties.priority;
       task->function_slot = entry.slot;
-      const std::size_t key = choose_node(entry, task->submitted_ms);
       std::optional<detail::PriorityOrder> order;
       if (prioritized) {
         order.emplace(detail::PriorityOrder{aging_factor_.load(std::memory_order_relaxed),
                                             load_exponent_.load(std::memory_order_relaxed)});
       }
+      const bool dynamic = type_ == PoolType::dynamic;
+      std::size_t key = 0;
       std::uint64_t queued = 0;
-      const typename Node::Pushed pushed = nodes_[key]->push(task, sleepers_, order ? &*order : nullptr, queued);
-      if (pushed == Node::Pushed::refused) detail::throw_pool_error("Cannot execute a task on destroying pool");
+      typename Node::Pushed pushed = Node::Pushed::refused;
+      // In a dynamic pool, a node may retire between its choice and the push (the push is then
+      // refused), or before the choice (none is eligible): add one if need be and choose again.
+      const std::size_t attempts = dynamic ? 4 * max_size_ + 4 : 1;
+      for (std::size_t attempt = 1; pushed == Node::Pushed::refused; ++attempt) {
+        const bool may_retry = attempt < attempts;
+        if (dynamic) grow_if_needed(entry);
+        key = choose_node(entry, task->submitted_ms, may_retry);
+        if (key == no_node) continue;
+        pushed = nodes_[key]->push(task, sleepers_, order ? &*order : nullptr, queued);
+        if (pushed == Node::Pushed::refused && (!may_retry || state_.load(std::memory_order_acquire) != State::started)) {
+          detail::throw_pool_error("Cannot execute a task on destroying pool");  // refused: the pool is being destroyed
+        }
+      }
       if (pushed == Node::Pushed::queued_to_busy) wake_a_thief(key);
       // As poolifier, on the push that brings the queue to its threshold (an edge, not every push above).
       if (queued == back_pressure_size_.load(std::memory_order_relaxed) && shedding_.load(std::memory_order_relaxed)) {
@@ -3929,16 +4034,45 @@ class Pool {
 
   // ---- running
 
+  /// Starts the worker of a closed node, then opens the node to tasks (so that a thread that cannot
+  /// be made leaves nothing queued behind). A dynamic node's earlier worker, which retired, may
+  /// still be on its way out (running the exit hook, or listeners that call the pool): it is not
+  /// joined here, under the size lock, but kept in `retired_threads_` (see `join_retired_threads`).
   void start_node(Node& node) {
+    auto exited = std::make_shared<std::atomic<bool>>(false);
+    if (node.thread.joinable()) retired_threads_.reserve(retired_threads_.size() + 1);  // no throw below
+    node.clear_stop();  // destroy() asked the last run's worker to stop
+    std::jthread thread([this, &node, exited] {
+      work(node);
+      exited->store(true, std::memory_order_release);
+    });
+    if (node.thread.joinable()) retired_threads_.push_back(RetiredThread{std::move(node.thread), std::move(node.exited)});
+    node.thread = std::move(thread);
+    node.exited = std::move(exited);
     node.open();
-    node.usage.ready.store(true, std::memory_order_release);
-    try {
-      node.thread = std::jthread([this, &node] { work(node); });
-    } catch (...) {
-      node.usage.ready.store(false, std::memory_order_release);
-      node.close();
-      throw;
+  }
+
+  /// A worker that retired, until it is joined.
+  struct RetiredThread {
+    std::jthread thread;
+    std::shared_ptr<std::atomic<bool>> exited;  // set as its last step
+  };
+
+  /// Joins the retired workers: all of them (`all`, from destroy()), or those already gone.
+  void join_retired_threads(bool all) {
+    std::vector<RetiredThread> done;
+    {
+      std::lock_guard lock(size_mutex_);
+      for (auto it = retired_threads_.begin(); it != retired_threads_.end();) {
+        if (all || it->exited->load(std::memory_order_acquire)) {
+          done.push_back(std::move(*it));
+          it = retired_threads_.erase(it);
+        } else {
+          ++it;
+        }
+      }
     }
+    for (RetiredThread& retired : done) retired.thread.join();
   }
 
   void stop_nodes(std::size_t count) noexcept {
@@ -3953,10 +4087,22 @@ class Pool {
 
   void work(Node& node) {
     detail::current_pool = this;
-    run_hook(options_.on_worker_start, node.id());
+    const bool dynamic_node = node.id() >= min_size_;  // only dynamic pools have such nodes
+    // As poolifier's restartWorkerOnError: a worker whose start failed goes away; for a thread,
+    // "replacing" it would run the same hook again, so with the option (the default) it simply
+    // works. A node of the minimum size always works (poolifier refills it).
+    if (!run_hook(options_.on_worker_start, node.id()) && !options_.restart_worker_on_error && dynamic_node &&
+        try_retire(node, true)) {
+      run_hook(options_.on_worker_exit, node.id());
+      detail::current_pool = nullptr;
+      return;
+    }
     bool steal_first = false;  // the last park ended because another node had work to steal
+    bool idle = false;         // a dynamic node: it ran dry at `idle_since` and has run nothing since
+    std::chrono::steady_clock::time_point idle_since{};
     for (;;) {
       if (Task* task = node.pop()) {
+        idle = false;
         if (node.usage.sequentially_stolen.load(std::memory_order_relaxed) != 0) {
           node.usage.sequentially_stolen.store(0, std::memory_order_relaxed);
         }
@@ -3975,25 +4121,167 @@ class Pool {
         Task* task = nullptr;
         attempt = steal(node, task);
         if (task != nullptr) {
+          idle = false;
           after_dequeue();
           run(node, task);
           continue;
         }
       }
-      // The node ran dry: the pool may be idle now. The seq_cst read-modify-write orders our last
-      // `completed` before the read of `idle_waiters_` (a waiter does the mirror image), so
-      // either it sees our count or we see it waiting; tasks pay for no fence.
-      node.usage.completed.fetch_add(0, std::memory_order_seq_cst);
-      if (idle_waiters_.load(std::memory_order_seq_cst) != 0) notify_idle();
+      // A dynamic node retires once it has had nothing to run for max_inactive_time.
+      auto deadline = std::chrono::steady_clock::time_point::max();
+      if (dynamic_node) {
+        if (!idle) {
+          idle = true;
+          idle_since = std::chrono::steady_clock::now();
+        }
+        deadline = idle_since + options_.max_inactive_time;
+      }
+      node_ran_dry(node);
       // After a steal that failed although there was work (the newest task may not run here, or
       // too many nodes steal at once), spinning on "there is work" would spin hot: wait for a push.
       const bool watch = stealing && attempt == Steal::nothing;
-      steal_first = node.park([&] { return watch && stealable_elsewhere(node); },
-                              [&] { return stealable_elsewhere_now(node); },
-                              stealing ? &sleepers_ : nullptr) == Node::Woken::stealable;
+      const typename Node::Woken woken = node.park([&] { return watch && stealable_elsewhere(node); },
+                                                   [&] { return stealable_elsewhere_now(node); },
+                                                   stealing ? &sleepers_ : nullptr, deadline);
+      if (woken == Node::Woken::timeout) {
+        if (try_retire(node, false)) break;
+        idle_since = std::chrono::steady_clock::now();  // not now (tasks came, or the pool stops): wait again
+      }
+      steal_first = woken == Node::Woken::stealable;
     }
     run_hook(options_.on_worker_exit, node.id());
     detail::current_pool = nullptr;
+  }
+
+  // ---- dynamic size
+
+  /// A dynamic pool, before placing a task of `entry`: adds a node when every node is busy or there
+  /// is none (poolifier's rule), or when none of the nodes the task function may run on is there.
+  void grow_if_needed(const Entry& entry) {
+    const std::size_t live = live_nodes_.load(std::memory_order_acquire);
+    if (live >= max_size_) return;
+    std::optional<std::size_t> wanted;
+    if (entry.properties.worker_node_keys) {
+      bool any = false;
+      for (std::size_t key : *entry.properties.worker_node_keys) any = any || nodes_[key]->usage.ready.load(std::memory_order_acquire);
+      if (!any) wanted = entry.properties.worker_node_keys->front();
+    }
+    if (!wanted && live != 0 && !every_node_busy()) return;
+    grow(wanted);
+  }
+
+  /// Adds node `wanted`, or the first missing one, if the pool still needs it. A thread that cannot
+  /// be made is reported (`error_handler`, `error` event) and the pool goes on with the nodes it
+  /// has, unless it has none that could run the task: then the `execute` fails with it.
+  void grow(std::optional<std::size_t> wanted) {
+    std::unique_lock lock(size_mutex_);
+    if (state_.load(std::memory_order_acquire) != State::started) return;  // execute says why
+    const std::size_t live = live_nodes_.load(std::memory_order_relaxed);
+    if (live >= max_size_) return;
+    std::size_t key = min_size_;
+    if (wanted) {
+      if (nodes_[*wanted]->usage.ready.load(std::memory_order_acquire)) return;
+      key = *wanted;
+    } else {
+      if (live != 0 && !every_node_busy()) return;
+      while (key < max_size_ && nodes_[key]->usage.ready.load(std::memory_order_acquire)) ++key;
+      if (key == max_size_) return;
+    }
+    try {
+      start_node(*nodes_[key]);
+    } catch (...) {
+      lock.unlock();
+      if (live == 0 || wanted) throw;
+      report_error(std::current_exception());
+      return;
+    }
+    live_nodes_.store(live + 1, std::memory_order_release);
+    if (key >= active_nodes_.load(std::memory_order_relaxed)) active_nodes_.store(key + 1, std::memory_order_release);
+    empty_armed_.store(true, std::memory_order_relaxed);  // poolifier: a creation re-arms `empty`
+    lock.unlock();
+    try {
+      join_retired_threads(false);
+    } catch (...) {  // bad_alloc: they are joined later, by destroy()
+    }
+    if (events_.wants(detail::EdgeKind::full)) check_full();
+  }
+
+  /// The worker of dynamic node `node` retires it (its idle timeout, or its start hook failed).
+  /// `soft`: only with an empty queue. `hard` (or `forced`): the tasks queued on it are handed to
+  /// other nodes first. False when it may not retire now (the pool is not started, or tasks came).
+  bool try_retire(Node& node, bool forced) noexcept {
+    std::unique_lock lock(size_mutex_);
+    if (state_.load(std::memory_order_acquire) != State::started) return false;
+    const bool hand_over = forced || options_.kill_behavior == KillBehavior::hard;
+    std::optional<detail::RingDeque<Task*>> left = node.retire(!hand_over);
+    if (!left) return false;
+    const std::size_t live = live_nodes_.load(std::memory_order_relaxed) - 1;
+    live_nodes_.store(live, std::memory_order_release);
+    lock.unlock();
+    if (!left->empty()) redistribute(node, *left);
+    if (events_.wants(detail::EdgeKind::full)) check_full();
+    if (events_.wants(detail::EdgeKind::busy) && events_.in_episode(detail::EdgeKind::busy)) check_busy();
+    if (live == 0 && empty_armed_.exchange(false, std::memory_order_relaxed)) {
+      events_.emit(PoolEvent::empty, [this] { return Event{PoolEvent::empty, info(), nullptr, {}, {}}; });
+    }
+    return true;
+  }
+
+  /// Hands the tasks `left` by a retiring node to the least loaded other nodes that may run them;
+  /// the retiring worker runs a task no other node can take (its function's affinity, or a queue
+  /// that cannot grow). Nothing is lost, and `wait_idle()` never sees a task in neither place.
+  void redistribute(Node& from, detail::RingDeque<Task*>& left) noexcept {
+    std::uint64_t moved = 0;
+    std::vector<Task*> mine;
+    const bool prioritized = priorities_.load(std::memory_order_relaxed);
+    const detail::PriorityOrder order{aging_factor_.load(std::memory_order_relaxed),
+                                      load_exponent_.load(std::memory_order_relaxed)};
+    left.drain([&](Task* task) {
+      const std::size_t active = active_nodes_.load(std::memory_order_acquire);
+      Node* best = nullptr;
+      for (std::size_t key = 0; key < active; ++key) {
+        Node& node = *nodes_[key];
+        if (&node == &from || !node.usage.ready.load(std::memory_order_acquire) || !task->may_run_on(key)) continue;
+        if (best == nullptr || node.in_flight() < best->in_flight()) best = &node;
+      }
+      std::uint64_t queued = 0;
+      try {
+        if (best != nullptr &&
+            best->push(task, sleepers_, prioritized ? &order : nullptr, queued) != Node::Pushed::refused) {
+          ++moved;  // counted as submitted there now: taken off `from` below
+          return;
+        }
+      } catch (...) {  // the queue could not grow
+      }
+      try {
+        mine.push_back(task);
+      } catch (...) {
+        from.mark_executing();
+        run(from, task);  // no memory even for the list: run it now
+      }
+    });
+    if (moved != 0) from.uncount(moved);
+    for (Task* task : mine) {
+      from.mark_executing();
+      run(from, task);
+    }
+    // A waiter may have found every moved task done while they still counted here too.
+    node_ran_dry(from);
+  }
+
+  /// The nodes counted as live (ready).
+  [[nodiscard]] std::size_t live_nodes() const noexcept { return live_nodes_.load(std::memory_order_acquire); }
+
+  void check_full() noexcept {
+    check_edge(detail::EdgeKind::full, [this] { return live_nodes() == max_size_; });
+  }
+
+  /// The node ran dry: the pool may be idle now. The seq_cst read-modify-write orders our last
+  /// `completed` before the read of `idle_waiters_` (a waiter does the mirror image), so either it
+  /// sees our count or we see it waiting; tasks pay for no fence.
+  void node_ran_dry(Node& node) noexcept {
+    node.usage.completed.fetch_add(0, std::memory_order_seq_cst);
+    if (idle_waiters_.load(std::memory_order_seq_cst) != 0) notify_idle();
   }
 
   // ---- stealing
@@ -4196,28 +4484,41 @@ class Pool {
 
   // ---- edge-triggered events
 
-  /// The busy condition (poolifier's): every node has as many tasks in flight as its concurrency.
-  [[nodiscard]] bool all_busy() const noexcept {
+  /// Every node there (ready) has as many tasks in flight as its concurrency, and there is one.
+  [[nodiscard]] bool every_node_busy() const noexcept {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
-    if (active == 0) return false;
     const std::size_t concurrency = concurrency_.load(std::memory_order_relaxed);
+    bool any = false;
     for (std::size_t key = 0; key < active; ++key) {
       const Node& node = *nodes_[key];
-      if (!node.usage.ready.load(std::memory_order_relaxed) || node.in_flight() < concurrency) return false;
+      if (!node.usage.ready.load(std::memory_order_relaxed)) continue;  // not there (a dynamic node that retired)
+      if (node.in_flight() < concurrency) return false;
+      any = true;
     }
-    return true;
+    return any;
   }
 
-  /// The back-pressure condition (poolifier's): every node's queue is at its threshold.
+  /// Whether a dynamic pool has all its nodes (a fixed pool always has).
+  [[nodiscard]] bool full() const noexcept { return type_ == PoolType::fixed || live_nodes() == max_size_; }
+
+  /// The busy condition (poolifier's): every node has as many tasks in flight as its concurrency;
+  /// a dynamic pool must also be full.
+  [[nodiscard]] bool all_busy() const noexcept { return full() && every_node_busy(); }
+
+  /// The back-pressure condition (poolifier's): every node's queue is at its threshold; a dynamic
+  /// pool must also be full.
   [[nodiscard]] bool all_back_pressured() const noexcept {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
-    if (active == 0 || !queue_enabled_.load(std::memory_order_relaxed)) return false;
+    if (!full() || !queue_enabled_.load(std::memory_order_relaxed)) return false;
     const std::uint64_t size = back_pressure_size_.load(std::memory_order_relaxed);
+    bool any = false;
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
-      if (!usage.ready.load(std::memory_order_relaxed) || usage.queued.load(std::memory_order_relaxed) < size) return false;
+      if (!usage.ready.load(std::memory_order_relaxed)) continue;
+      if (usage.queued.load(std::memory_order_relaxed) < size) return false;
+      any = true;
     }
-    return true;
+    return any;
   }
 
   void check_busy() noexcept { check_edge(detail::EdgeKind::busy, [this] { return all_busy(); }); }
@@ -4360,12 +4661,15 @@ class Pool {
     }
   }
 
-  void run_hook(const std::function<void(std::size_t)>& hook, std::size_t key) noexcept {
-    if (!hook) return;
+  /// Runs a worker hook; false when it threw (reported).
+  bool run_hook(const std::function<void(std::size_t)>& hook, std::size_t key) noexcept {
+    if (!hook) return true;
     try {
       hook(key);
+      return true;
     } catch (...) {
       report_error(std::current_exception());
+      return false;
     }
   }
 
@@ -4443,7 +4747,13 @@ class Pool {
 
   std::vector<std::unique_ptr<Node>> nodes_;           // max_size_ nodes for the pool's whole life
   std::vector<const detail::NodeUsage*> usages_;       // their counters, as strategies see them
-  std::atomic<std::size_t> active_nodes_{0};           // nodes_[0, active) run a worker
+  // nodes_[0, active) may run a worker: those that do are ready (counted in live_nodes_). In a
+  // dynamic pool a node above the minimum may have retired (a hole) and come back later.
+  std::atomic<std::size_t> active_nodes_{0};
+  std::atomic<std::size_t> live_nodes_{0};
+  std::mutex size_mutex_;                    // serializes adding and retiring nodes with destroy()
+  std::atomic<bool> empty_armed_{false};     // a node was added since the last `empty` event
+  std::vector<RetiredThread> retired_threads_;  // guarded by size_mutex_
 
   mutable std::mutex config_mutex_;                          // serializes task-function and strategy changes
   std::vector<std::unique_ptr<Registry>> registries_;  // every version, guarded by config_mutex_
@@ -4492,6 +4802,107 @@ POOLIFY_NAMESPACE_END
 
 POOLIFY_NAMESPACE_BEGIN
 
+/// A pool of `min` to `max` worker nodes (poolifier's `DynamicThreadPool`).
+///
+/// - Growth: before a task is placed, a node is added when every node is busy (has as many tasks
+///   in flight as `tasks_queue_options.concurrency`) or there is none, up to `max`; and when none
+///   of the nodes a task function may run on (`worker_node_keys`) is there, that node is added.
+/// - Retirement: a node above the minimum that has had nothing to run for
+///   `PoolOptions::max_inactive_time` retires (its thread exits; its key may come back later).
+///   With `KillBehavior::soft` (default) it retires only with an empty queue; with
+///   `KillBehavior::hard` it retires even when tasks were queued on it meanwhile, handing them to
+///   the other nodes first. A thread cannot be killed mid-task: under both behaviours a node
+///   retires only between tasks, and no task is ever lost.
+/// - Keys are stable: a node keeps its key (what `worker_node_keys` and `worker_nodes()` name)
+///   while the others come and go; a node that comes back reuses the key, and its counters go on.
+///
+/// @code{.cpp}
+/// poolify::DynamicPool<int, int> pool(1, 4, [](int x) { return x * x; },
+///                                     {.max_inactive_time = std::chrono::milliseconds(500)});
+/// @endcode
+template <class Data, class Response = void>
+class DynamicPool final : public Pool<Data, Response> {
+ public:
+  /// A pool of `min`..`max` nodes running one task function (the default). Sizes are checked as
+  /// poolifier checks them, with its messages: `std::out_of_range` when min > max, max == 0 or
+  /// min == max ("... Use a fixed pool instead"); min == 0 is allowed.
+  DynamicPool(std::size_t min, std::size_t max, TaskFunction<Data, Response> function, PoolOptions options = {})
+      : DynamicPool(min, max, Pool<Data, Response>::single(std::move(function)), std::move(options)) {}
+
+  /// A pool of `min`..`max` nodes running named task functions; the first is the default.
+  DynamicPool(std::size_t min, std::size_t max, std::vector<NamedTaskFunction<Data, Response>> functions,
+              PoolOptions options = {})
+      : Pool<Data, Response>(PoolType::dynamic, checked(min, max), max, std::move(functions), std::move(options)) {}
+
+ private:
+  static std::size_t checked(std::size_t min, std::size_t max) {
+    detail::check_dynamic_pool_size(min, max);
+    return min;
+  }
+};
+
+POOLIFY_NAMESPACE_END
+// #include <poolify/errors.hpp>
+// #include <poolify/events.hpp>
+
+// #include <poolify/fixed_pool.hpp>
+/// @file fixed_pool.hpp
+/// @brief `poolify::FixedPool`: a pool with a fixed number of worker nodes.
+
+// #include <poolify/detail/validation.hpp>
+// #include <poolify/options.hpp>
+
+// #include <poolify/parallelism.hpp>
+/// @file parallelism.hpp
+/// @brief `poolify::available_parallelism()`: how many threads can run at once for this process.
+
+// #include <poolify/version.hpp>
+
+#include <cstddef>  // std::size_t
+#include <thread>   // std::thread::hardware_concurrency
+
+#if defined(__linux__)
+#include <sched.h>  // sched_getaffinity, CPU_COUNT_S, CPU_ALLOC
+#endif
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// The CPUs the calling thread may run on (its affinity mask, as `taskset`, cgroups' cpusets or
+/// `sched_setaffinity` set it), on Linux; elsewhere, or if that cannot be read,
+/// `std::thread::hardware_concurrency()`; at least 1. A pool made without a size has this many
+/// worker nodes (poolifier uses `os.availableParallelism()`).
+[[nodiscard]] inline std::size_t available_parallelism() noexcept {
+#if defined(__linux__)
+  // A mask big enough for any machine (CPU_SETSIZE is only 1024).
+  for (int cpus = 1024; cpus <= (1 << 16); cpus *= 4) {
+    cpu_set_t* set = CPU_ALLOC(static_cast<std::size_t>(cpus));
+    if (set == nullptr) break;
+    const std::size_t bytes = CPU_ALLOC_SIZE(static_cast<std::size_t>(cpus));
+    if (sched_getaffinity(0, bytes, set) == 0) {
+      const int count = CPU_COUNT_S(bytes, set);
+      CPU_FREE(set);
+      if (count > 0) return static_cast<std::size_t>(count);
+      break;
+    }
+    CPU_FREE(set);  // EINVAL: the kernel's mask is bigger; try a bigger one
+  }
+#endif
+  const unsigned hardware = std::thread::hardware_concurrency();
+  return hardware == 0 ? 1 : hardware;
+}
+
+POOLIFY_NAMESPACE_END
+// #include <poolify/pool.hpp>
+// #include <poolify/statistics.hpp>
+// #include <poolify/task_function.hpp>
+// #include <poolify/version.hpp>
+
+#include <cstddef>  // std::size_t
+#include <utility>  // std::move
+#include <vector>   // std::vector
+
+POOLIFY_NAMESPACE_BEGIN
+
 /// A pool of exactly `size` worker nodes (poolifier's `FixedThreadPool`).
 ///
 /// @code{.cpp}
@@ -4514,6 +4925,15 @@ class FixedPool final : public Pool<Data, Response> {
   /// A pool of `size` nodes running named task functions; the first is the default.
   FixedPool(std::size_t size, std::vector<NamedTaskFunction<Data, Response>> functions, PoolOptions options = {})
       : Pool<Data, Response>(PoolType::fixed, checked(size), size, std::move(functions), std::move(options)) {}
+
+  /// A pool of `available_parallelism()` nodes (the CPUs this process may run on) running one task
+  /// function.
+  explicit FixedPool(TaskFunction<Data, Response> function, PoolOptions options = {})
+      : FixedPool(available_parallelism(), std::move(function), std::move(options)) {}
+
+  /// A pool of `available_parallelism()` nodes running named task functions.
+  explicit FixedPool(std::vector<NamedTaskFunction<Data, Response>> functions, PoolOptions options = {})
+      : FixedPool(available_parallelism(), std::move(functions), std::move(options)) {}
 
  private:
   static std::size_t checked(std::size_t size) {
@@ -4733,6 +5153,7 @@ inline void write_json(std::string& out, const TaskStatistics& tasks) {
 
 POOLIFY_NAMESPACE_END
 // #include <poolify/options.hpp>
+// #include <poolify/parallelism.hpp>
 // #include <poolify/pool.hpp>
 // #include <poolify/statistics.hpp>
 // #include <poolify/strategies/fair_share.hpp>

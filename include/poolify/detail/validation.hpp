@@ -29,6 +29,23 @@ inline void check_fixed_pool_size(std::size_t size) {
   if (size == 0) throw_out_of_range("Cannot instantiate a fixed pool with zero worker");
 }
 
+/// poolifier's checks of a dynamic pool's sizes, in its order.
+inline void check_dynamic_pool_size(std::size_t min, std::size_t max) {
+  check_not_negative(min);
+  if (max > static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max())) {
+    throw_invalid_argument("Cannot instantiate a dynamic pool with a non safe integer maximum pool size");
+  }
+  if (min > max) {
+    throw_out_of_range("Cannot instantiate a dynamic pool with a maximum pool size inferior to the minimum pool size");
+  }
+  if (max == 0) throw_out_of_range("Cannot instantiate a dynamic pool with a maximum pool size equal to zero");
+  if (min == max) {
+    throw_out_of_range(
+        "Cannot instantiate a dynamic pool with a minimum pool size equal to the maximum pool size. Use a fixed pool "
+        "instead");
+  }
+}
+
 /// Whether `strategy` names a built-in strategy (`custom` is not an option value).
 inline bool is_built_in(WorkerChoiceStrategy strategy) noexcept {
   return static_cast<int>(strategy) >= static_cast<int>(WorkerChoiceStrategy::round_robin) &&
@@ -84,6 +101,13 @@ inline void check_pool_options(const PoolOptions& options, std::size_t max_size)
   check_strategy(options.worker_choice_strategy);
   check_strategy_options(options.worker_choice_strategy_options, max_size);
   check_tasks_queue_options(options.tasks_queue_options);
+  if (options.max_inactive_time.count() < 5) {
+    throw_invalid_argument("maxInactiveTime option is not a positive integer greater or equal than 5");
+  }
+  if (options.kill_behavior != KillBehavior::soft && options.kill_behavior != KillBehavior::hard) {
+    throw_invalid_argument("killBehavior option '" + std::to_string(static_cast<int>(options.kill_behavior)) +
+                           "' is not valid");
+  }
 }
 
 inline void check_task_function_name(const std::string& name) {

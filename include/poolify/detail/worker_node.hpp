@@ -11,9 +11,11 @@
 #include <poolify/version.hpp>
 
 #include <atomic>      // std::atomic
+#include <chrono>      // std::chrono::steady_clock
 #include <cmath>       // std::pow
 #include <cstddef>     // std::size_t
 #include <cstdint>     // std::uint32_t
+#include <memory>      // std::shared_ptr
 #include <mutex>       // std::lock_guard
 #include <optional>    // std::optional
 #include <stop_token>  // std::stop_callback, std::stop_source
@@ -196,11 +198,19 @@ class WorkerNode {
     return asleep;
   }
 
-  /// Opens the node for a new run of the pool, with fresh counters.
+  /// Clears a stop asked of an earlier worker; before a new worker starts on the node.
+  void clear_stop() noexcept { stopping_.store(false, std::memory_order_release); }
+
+  /// Opens the node to tasks (it starts, or a dynamic pool brings it back); its counters go on.
   void open() {
     std::lock_guard lock(queue_lock_);
     closed_ = false;
-    stopping_.store(false, std::memory_order_relaxed);
+    usage.ready.store(true, std::memory_order_release);
+  }
+
+  /// Zeroes the counters, for a new run of the pool (the node is closed and its worker gone).
+  void reset_usage() noexcept {
+    std::lock_guard lock(queue_lock_);
     usage.submitted.store(0, std::memory_order_relaxed);
     usage.discarded.store(0, std::memory_order_relaxed);
     usage.queued.store(0, std::memory_order_relaxed);
@@ -219,6 +229,26 @@ class WorkerNode {
     usage.last_task_end = -1;
     functions.reset();
     last_stolen_slot = no_slot;
+  }
+
+  /// A dynamic node retires: unless `only_if_empty` finds tasks queued, it stops being ready and
+  /// refuses tasks from here on (a submitter then chooses another node), all under the queue lock,
+  /// and hands back the queued tasks, still counted as submitted here (see `uncount`).
+  std::optional<RingDeque<Task*>> retire(bool only_if_empty) noexcept {
+    std::lock_guard lock(queue_lock_);
+    if (only_if_empty && !queue_.empty()) return std::nullopt;
+    usage.ready.store(false, std::memory_order_release);
+    closed_ = true;
+    RingDeque<Task*> left;
+    left.swap(queue_);
+    usage.queued.store(0, std::memory_order_relaxed);
+    return left;
+  }
+
+  /// `count` tasks handed back by `retire` were queued on other nodes, which count them now.
+  void uncount(std::uint64_t count) noexcept {
+    std::lock_guard lock(queue_lock_);
+    usage.submitted.store(usage.submitted.load(std::memory_order_relaxed) - count, std::memory_order_release);
   }
 
   /// Refuses further tasks and hands back the queued ones (without allocating).
@@ -245,7 +275,7 @@ class WorkerNode {
   [[nodiscard]] bool stop_requested() const noexcept { return stopping_.load(std::memory_order_acquire); }
 
   /// Why `park` returned.
-  enum class Woken { work, stealable, slept };
+  enum class Woken { work, stealable, slept, timeout };
 
   /// Called by the worker with nothing to do: spins a little, then sleeps until a push or a stop.
   /// `stealable_elsewhere()` says whether another node has work to steal (always false when
@@ -257,8 +287,11 @@ class WorkerNode {
   /// wakes it, or the worker sees the task: no wake-up is lost, and no fence is paid per task. The
   /// same holds for work to steal: the worker counts itself in `sleepers`, then looks at every
   /// other queue under its lock (`recheck()`), and a push reads `sleepers` under that lock.
+  ///
+  /// With a `deadline` (a dynamic node: its idle timeout), the sleep ends there too: `timeout`.
   template <class Stealable, class Recheck>
-  Woken park(Stealable&& stealable_elsewhere, Recheck&& recheck, std::atomic<std::uint32_t>* sleepers) noexcept {
+  Woken park(Stealable&& stealable_elsewhere, Recheck&& recheck, std::atomic<std::uint32_t>* sleepers,
+             std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max()) noexcept {
     // Spin with a growing pause between looks (exponential backoff), then yield for a while before
     // sleeping: on a machine with fewer cores than threads, a yielding worker hands its core to
     // the submitter that is about to feed it, instead of parking and needing a wake-up (a system
@@ -294,10 +327,20 @@ class WorkerNode {
       }
     }
     // Returns at once if a submitter already took the flag back (the word is no longer 1).
-    wait_on(usage.sleeping, 1);
-    usage.sleeping.store(0, std::memory_order_relaxed);  // also after a spurious wake-up
+    bool timed_out = false;
+    if (deadline == std::chrono::steady_clock::time_point::max()) {
+      wait_on(usage.sleeping, 1);
+    } else {
+      timed_out = !wait_on_until(usage.sleeping, 1, deadline);
+    }
+    {
+      // Under the lock: a submitter that took the flag back has queued a task we must see.
+      std::lock_guard lock(queue_lock_);
+      if (usage.sleeping.load(std::memory_order_relaxed) == 0) timed_out = false;
+      usage.sleeping.store(0, std::memory_order_relaxed);  // also after a spurious wake-up
+    }
     if (sleepers != nullptr) sleepers->fetch_sub(1, std::memory_order_relaxed);
-    return Woken::slept;
+    return timed_out ? Woken::timeout : Woken::slept;
   }
 
   static constexpr std::uint32_t no_slot = ~std::uint32_t{0};
@@ -306,6 +349,7 @@ class WorkerNode {
   FunctionUsageTable functions;             // per task function, while the pool has two or more
   std::uint32_t last_stolen_slot = no_slot;  // worker only: the function of the last task it stole in a row
   std::jthread thread;                      // the worker; joined by the pool
+  std::shared_ptr<std::atomic<bool>> exited;  // set by the worker as its last step (see Pool::start_node)
   std::optional<std::stop_callback<ForwardStop>> forward_destroy;  // worker thread only
 
  private:
