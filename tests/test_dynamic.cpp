@@ -280,8 +280,6 @@ TEST_CASE("worker hooks run on each dynamic node's thread; a throwing start hook
          .error_handler = [&](std::exception_ptr) { errors.fetch_add(1); }});
     pool.on(PoolEvent::error, events.listener());
     pool.start();
-    test::Gate gate;
-    std::latch running(1);
     std::vector<poolify::Future<int>> futures;
     futures.push_back(pool.execute(0));
     for (int i = 1; i < 200; ++i) futures.push_back(pool.execute(i));  // some find every node busy: growth
