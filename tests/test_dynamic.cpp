@@ -267,8 +267,17 @@ TEST_CASE("worker hooks run on each dynamic node's thread; a throwing start hook
   std::atomic<int> exited{0};
   EventCount events;
   for (const bool restart : {true, false}) {
+    test::Gate gate;
+    std::latch first_running(1);
     poolify::DynamicPool<int, int> pool(
-        1, 3, [](int x) { return x; },
+        1, 3,
+        [&](int x) {
+          if (x == 0) {
+            first_running.count_down();
+            gate.wait();
+          }
+          return x;
+        },
         {.start_workers = false,
          .restart_worker_on_error = restart,
          .max_inactive_time = 10ms,
@@ -280,10 +289,14 @@ TEST_CASE("worker hooks run on each dynamic node's thread; a throwing start hook
          .error_handler = [&](std::exception_ptr) { errors.fetch_add(1); }});
     pool.on(PoolEvent::error, events.listener());
     pool.start();
+    const int errors_before = errors.load();
     std::vector<poolify::Future<int>> futures;
     futures.push_back(pool.execute(0));
-    for (int i = 1; i < 200; ++i) futures.push_back(pool.execute(i));  // some find every node busy: growth
+    first_running.wait();  // node 0 is busy: the next task adds a node, whose start hook throws
+    for (int i = 1; i < 200; ++i) futures.push_back(pool.execute(i));
+    gate.open();
     for (int i = 0; i < 200; ++i) CHECK(futures[static_cast<std::size_t>(i)].get() == i);  // nothing lost
+    CHECK(errors.load() > errors_before);
     CHECK(pool.execute(1000).get() == 1000);  // the pool stays usable
     pool.destroy();
     CHECK(started.load() == exited.load());

@@ -3337,7 +3337,7 @@ class Pool {
       state_.store(State::started, std::memory_order_release);
       ready_.store(true, std::memory_order_release);
     }
-    events_.emit(PoolEvent::ready, [this] { return Event{PoolEvent::ready, info(), nullptr, {}, {}}; });
+    emit_with_info(PoolEvent::ready);
   }
 
   /// Stops the pool: refuses new tasks, lets queued tasks run for up to
@@ -3377,7 +3377,7 @@ class Pool {
       state_.store(State::stopped, std::memory_order_release);
     }
     notify_idle();  // abandoned tasks made the pool idle without a worker noticing
-    events_.emit(PoolEvent::destroy, [this] { return Event{PoolEvent::destroy, info(), nullptr, {}, {}}; });
+    emit_with_info(PoolEvent::destroy);
     events_.flush();  // every event is delivered when destroy() returns
   }
 
@@ -4222,7 +4222,7 @@ class Pool {
     if (events_.wants(detail::EdgeKind::full)) check_full();
     if (events_.wants(detail::EdgeKind::busy) && events_.in_episode(detail::EdgeKind::busy)) check_busy();
     if (live == 0 && empty_armed_.exchange(false, std::memory_order_relaxed)) {
-      events_.emit(PoolEvent::empty, [this] { return Event{PoolEvent::empty, info(), nullptr, {}, {}}; });
+      emit_with_info(PoolEvent::empty);
     }
     return true;
   }
@@ -4446,6 +4446,15 @@ class Pool {
       return;
     }
     task->publish(true);
+  }
+
+  /// Raises `kind`, an event that carries only the pool's info.
+  void emit_with_info(PoolEvent kind) noexcept {
+    try {
+      events_.emit(kind, [this, kind] { return Event{kind, info(), nullptr, {}, {}}; });
+    } catch (...) {
+      report_listener_error(this, std::current_exception());  // could not build the event (bad_alloc)
+    }
   }
 
   /// Raises `task_error` with `event` (error, message and task function already filled in).
