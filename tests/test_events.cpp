@@ -253,6 +253,32 @@ TEST_CASE("task_error carries the function's name, the message and the exception
   CHECK(boom == 50);
 }
 
+// Regression: the task_error of a task was raised after its future was published, so a caller of
+// wait_idle() could remove its listener before the event was delivered (the README's example
+// failed in CI that way).
+TEST_CASE("wait_idle returns after the task_error listeners have run and busy episodes ended", "[events]") {
+  poolify::FixedPool<int, int> pool(
+      2, [](int x) -> int { if (x % 3 == 0) throw std::runtime_error("no"); return x; }, {.start_workers = false});
+  Recorder recorder;
+  pool.on(PoolEvent::task_error, recorder.listener());
+  pool.on(PoolEvent::busy, recorder.listener());
+  pool.on(PoolEvent::busy_end, recorder.listener());
+  pool.start();
+  std::size_t failures = 0;
+  for (int round = 0; round < 2000; ++round) {
+    const int count = 1 + round % 4;
+    for (int i = 0; i < count; ++i) {
+      failures += (round + i) % 3 == 0 ? 1 : 0;
+      (void)pool.execute(round + i);
+    }
+    pool.wait_idle();
+    // No waiting here: wait_idle() itself promises the listeners ran.
+    REQUIRE(recorder.count(PoolEvent::task_error) == failures);
+    REQUIRE(recorder.count(PoolEvent::busy) == recorder.count(PoolEvent::busy_end));
+  }
+  pool.destroy();
+}
+
 TEST_CASE("back_pressure fires once when every queue reaches its threshold, back_pressure_end once after",
           "[events]") {
   test::Gate gate;

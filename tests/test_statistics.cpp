@@ -302,7 +302,13 @@ TEST_CASE("to_json writes a pool's worker nodes and their per-function usage", "
   CHECK(text.front() == '[');
   CHECK(text.back() == ']');
   CHECK(text.find(R"({"id":0,"ready":true,"dynamic":false,"tasks":{"executed":)") == 1);
-  CHECK(text.find(R"("taskFunctions":[{"name":"a","tasks":)") != std::string::npos);
+  CHECK(text.find(R"("taskFunctions":[{"name":"a","tasks":{"executed":)") != std::string::npos);
+  // A task function's counters have no maxQueued (as poolifier's); a node's have.
+  const std::size_t functions = text.find("taskFunctions");
+  const std::size_t next_node = text.find(R"({"id":1,)");
+  REQUIRE(functions < next_node);
+  CHECK(text.find("maxQueued") < functions);
+  CHECK(text.find("maxQueued", functions) > next_node);
   CHECK(text.find(R"({"id":1,)") != std::string::npos);
   const std::string info = poolify::to_json(pool.info());
   CHECK(info.find(R"("executedTasks":2)") != std::string::npos);

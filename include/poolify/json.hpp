@@ -122,12 +122,13 @@ inline void write_json(std::string& out, const EluStatistics& elu) {
   write_json(object.member("utilization"), elu.utilization);
 }
 
-inline void write_json(std::string& out, const TaskStatistics& tasks) {
+/// A node's task counters; a task function's (`of_function`) have no `maxQueued`, as poolifier's.
+inline void write_json(std::string& out, const TaskStatistics& tasks, bool of_function = false) {
   JsonObject object(out);
   object.integer("executed", tasks.executed);
   object.integer("executing", tasks.executing);
   object.integer("queued", tasks.queued);
-  object.integer("maxQueued", tasks.max_queued);
+  if (!of_function) object.integer("maxQueued", tasks.max_queued);
   object.integer("sequentiallyStolen", tasks.sequentially_stolen);
   object.integer("stolen", tasks.stolen);
   object.integer("failed", tasks.failed);
@@ -192,7 +193,7 @@ inline void write_json(std::string& out, const TaskStatistics& tasks) {
         const TaskFunctionUsage& usage = node.task_functions[f];
         detail::JsonObject function(functions);
         function.string("name", usage.name);
-        detail::write_json(function.member("tasks"), usage.tasks);
+        detail::write_json(function.member("tasks"), usage.tasks, true);
         detail::write_json(function.member("runTime"), usage.run_time);
         detail::write_json(function.member("waitTime"), usage.wait_time);
         detail::write_json(function.member("elu"), usage.elu);

@@ -238,13 +238,18 @@ class Pool {
     return submit(std::move(data), find_entry(name), &stop);
   }
 
-  /// Blocks until no task is queued or running. The pool stays usable; tasks submitted meanwhile
-  /// are waited for too. Throws `PoolError` when called from inside one of the pool's tasks.
+  /// Blocks until no task is queued or running, then until the events raised up to then are
+  /// delivered: the `task_error` listeners of the tasks waited for have run, and a `busy` or
+  /// `back_pressure` episode has ended with its `_end` event. The pool stays usable; tasks
+  /// submitted meanwhile are waited for too. Throws `PoolError` when called from inside one of the
+  /// pool's tasks. Called from a listener, it does not wait for the events (they are delivered by
+  /// the calling thread once the listener returns).
   void wait_idle() {
     if (detail::current_pool == this) {
       detail::throw_pool_error("poolify::Pool::wait_idle: cannot be called from inside a task of the same pool");
     }
     wait_idle_until(std::chrono::steady_clock::time_point::max());
+    settle_events();
   }
 
   // ---------------------------------------------------------------- task functions
@@ -1258,6 +1263,10 @@ class Pool {
     task->discard_inputs();
     const bool failed = task->has_error();
     if (measure != 0) record_measurements(usage, function_usage, measure, task->submitted_ms, start, failed);
+    // task_error takes its place among the events before the task counts as finished, so that
+    // wait_idle() (which flushes the events) returns only after its listeners have run.
+    std::optional<detail::EventHub::Ticket> error_ticket;
+    if (failed && events_.wants(PoolEvent::task_error)) error_ticket = reserve_event();
     // Counters and measurements first, so that a caller woken by the future reads them up to date.
     if (function_usage != nullptr) {
       detail::bump(failed ? function_usage->failed : function_usage->executed, std::memory_order_release);
@@ -1267,10 +1276,9 @@ class Pool {
     detail::bump(outcome, std::memory_order_release);
     usage.executing.store(0, std::memory_order_release);
     detail::bump(usage.completed, std::memory_order_release);
-    if (failed && events_.wants(PoolEvent::task_error)) {
-      // Copied before the task is published: it may be recycled at once. Listeners run after,
-      // so that none delays the future.
-      // The exception is read before the task is published: its future's reader may destroy it.
+    if (error_ticket) {
+      // Read before the task is published: it may be recycled at once, and its future's reader
+      // may destroy the exception. Listeners run after, so that none delays the future.
       Event event;
       try {
         event.error = task->error();
@@ -1280,10 +1288,20 @@ class Pool {
         report_listener_error(this, std::current_exception());  // could not even build the event (bad_alloc)
       }
       task->publish(true);
-      emit_task_error(std::move(event));
+      emit_task_error(*error_ticket, std::move(event));
       return;
     }
     task->publish(true);
+  }
+
+  /// A place for an event built later; none (the event is then dropped) if even that fails.
+  std::optional<detail::EventHub::Ticket> reserve_event() noexcept {
+    try {
+      return events_.reserve();
+    } catch (...) {
+      report_listener_error(this, std::current_exception());  // bad_alloc
+      return std::nullopt;
+    }
   }
 
   /// Raises `kind`, an event that carries only the pool's info.
@@ -1295,10 +1313,11 @@ class Pool {
     }
   }
 
-  /// Raises `task_error` with `event` (error, message and task function already filled in).
-  void emit_task_error(Event&& event) noexcept {
+  /// Raises `task_error` with `event` (error, message and task function already filled in) in the
+  /// place of `ticket`.
+  void emit_task_error(detail::EventHub::Ticket ticket, Event&& event) noexcept {
     try {
-      events_.emit(PoolEvent::task_error, [&] {
+      events_.fulfil(ticket, PoolEvent::task_error, [&] {
         event.info = info();
         return std::move(event);
       });
@@ -1578,6 +1597,17 @@ class Pool {
       }
     }
     idle_waiters_.fetch_sub(1, std::memory_order_seq_cst);
+  }
+
+  /// The pool was idle: ends the busy and back-pressure episodes that the last tasks' workers may
+  /// not have ended yet, and waits for the events raised so far (task_error included: `run`
+  /// reserves its place before the task counts as finished) to be delivered.
+  void settle_events() {
+    if (events_.wants(detail::EdgeKind::busy) && events_.in_episode(detail::EdgeKind::busy)) check_busy();
+    if (events_.wants(detail::EdgeKind::back_pressure) && events_.in_episode(detail::EdgeKind::back_pressure)) {
+      check_back_pressure();
+    }
+    events_.flush();
   }
 
   void notify_idle() noexcept {

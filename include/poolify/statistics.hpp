@@ -52,7 +52,9 @@ struct EluStatistics {
 /// only while the pool has two task functions or more, as poolifier does.
 struct TaskFunctionUsage {
   std::string name;                    ///< The task function.
-  TaskStatistics tasks{};              ///< Its task counters on the node (`max_queued` stays 0).
+  /// Its task counters on the node. `max_queued` is not kept per function (0; poolifier has none
+  /// either, and `to_json` leaves it out).
+  TaskStatistics tasks{};
   MeasurementStatistics run_time{};    ///< Its tasks' run times on the node.
   MeasurementStatistics wait_time{};   ///< Its tasks' wait times on the node.
   EluStatistics elu{};                 ///< The node's ELU while running its tasks.

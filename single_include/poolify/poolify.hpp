@@ -634,7 +634,9 @@ struct EluStatistics {
 /// only while the pool has two task functions or more, as poolifier does.
 struct TaskFunctionUsage {
   std::string name;                    ///< The task function.
-  TaskStatistics tasks{};              ///< Its task counters on the node (`max_queued` stays 0).
+  /// Its task counters on the node. `max_queued` is not kept per function (0; poolifier has none
+  /// either, and `to_json` leaves it out).
+  TaskStatistics tasks{};
   MeasurementStatistics run_time{};    ///< Its tasks' run times on the node.
   MeasurementStatistics wait_time{};   ///< Its tasks' wait times on the node.
   EluStatistics elu{};                 ///< The node's ELU while running its tasks.
@@ -769,7 +771,7 @@ POOLIFY_NAMESPACE_END
 #include <stdexcept>           // std::invalid_argument
 #include <thread>              // std::this_thread::get_id, std::thread::id
 #include <utility>             // std::move
-#include <vector>              // std::vector
+#include <vector>              // std::vector, std::erase
 
 POOLIFY_NAMESPACE_BEGIN
 namespace detail {
@@ -851,8 +853,51 @@ class EventHub {
     Event event = make();
     event.kind = kind;
     std::unique_lock lock(mutex_);
-    pending_.push_back(std::move(event));
+    pending_.push_back(Pending{next_seq_++, std::move(event)});
     deliver(lock);
+  }
+
+  /// A place in the order of events, taken before the event can be built (see `reserve()`).
+  struct Ticket {
+    std::uint64_t seq;
+  };
+
+  /// Takes the next place in the order for an event built later with `fulfil()`: a `flush()` that
+  /// starts after this call waits for it. The pool takes one for `task_error` before the task
+  /// counts as finished, so that `wait_idle()` returns only once its listeners have run.
+  [[nodiscard]] Ticket reserve() {
+    std::lock_guard lock(mutex_);
+    const Ticket ticket{next_seq_++};
+    reserved_.push_back(ticket.seq);
+    return ticket;
+  }
+
+  /// Queues the event `make()` builds in the place of `ticket` (or gives the place up if nobody
+  /// listens to `kind` any more or `make()` throws, which is rethrown) and delivers it.
+  template <class MakeEvent>
+  void fulfil(Ticket ticket, PoolEvent kind, MakeEvent&& make) {
+    Event event;
+    bool made = false;
+    std::exception_ptr failure;
+    if (wants(kind)) {
+      try {
+        event = make();
+        event.kind = kind;
+        made = true;
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    }
+    std::unique_lock lock(mutex_);
+    std::erase(reserved_, ticket.seq);
+    if (made) {
+      pending_.push_back(Pending{ticket.seq, std::move(event)});
+      deliver(lock);
+    } else {
+      delivered_.notify_all();
+    }
+    lock.unlock();
+    if (failure) std::rethrow_exception(failure);
   }
 
   /// Follows `edge`: when `condition()` differs from the episode flag, flips the flag and emits the
@@ -872,8 +917,7 @@ class EventHub {
       e.on.store(now, std::memory_order_relaxed);
       const PoolEvent kind = now ? e.start : e.end;
       if (wants(kind)) {
-        Event event{kind, snapshot(), nullptr, {}, {}};
-        pending_.push_back(std::move(event));
+        pending_.push_back(Pending{next_seq_++, Event{kind, snapshot(), nullptr, {}, {}}});
       }
       deliver(lock);
     }
@@ -884,12 +928,15 @@ class EventHub {
     for (Edge& edge : edges_) edge.on.store(false, std::memory_order_relaxed);
   }
 
-  /// Waits until every queued event is delivered, unless the calling thread is the one delivering
-  /// (a listener calling `destroy()`): its loop delivers them once the listener returns.
+  /// Waits until every event raised (or reserved) before the call is delivered, unless the calling
+  /// thread is the one delivering (a listener calling `destroy()` or `wait_idle()`): its loop
+  /// delivers them once the listener returns. Events raised during the wait are not waited for, so
+  /// other threads raising events cannot hold it up for ever.
   void flush() {
     std::unique_lock lock(mutex_);
     if (delivering_ && deliverer_ == std::this_thread::get_id()) return;
-    delivered_.wait(lock, [this] { return !delivering_ && pending_.empty(); });
+    const std::uint64_t target = next_seq_;
+    delivered_.wait(lock, [this, target] { return !outstanding_before(target); });
   }
 
  private:
@@ -897,6 +944,11 @@ class EventHub {
     ListenerId id;
     PoolEvent kind;
     std::shared_ptr<const Listener> listener;
+  };
+
+  struct Pending {
+    std::uint64_t seq;
+    Event event;
   };
 
   struct Edge {
@@ -912,7 +964,8 @@ class EventHub {
     deliverer_ = std::this_thread::get_id();
     std::vector<std::shared_ptr<const Listener>> targets;
     while (!pending_.empty()) {
-      Event event = std::move(pending_.front());
+      current_ = pending_.front().seq;
+      Event event = std::move(pending_.front().event);
       pending_.pop_front();
       targets.clear();
       for (const Slot& slot : listeners_) {
@@ -928,10 +981,25 @@ class EventHub {
       }
       targets.clear();  // a listener may own resources: let go of it outside the lock
       lock.lock();
+      current_ = no_event;
+      delivered_.notify_all();
     }
     delivering_ = false;
     deliverer_ = std::thread::id();
     delivered_.notify_all();
+  }
+
+  /// Under the lock: whether an event placed before `target` is still queued, reserved or being
+  /// delivered.
+  [[nodiscard]] bool outstanding_before(std::uint64_t target) const noexcept {
+    if (current_ < target) return true;
+    for (const Pending& pending : pending_) {
+      if (pending.seq < target) return true;
+    }
+    for (const std::uint64_t seq : reserved_) {
+      if (seq < target) return true;
+    }
+    return false;
   }
 
   void publish_mask() noexcept {
@@ -949,7 +1017,12 @@ class EventHub {
   std::mutex mutex_;
   std::condition_variable delivered_;
   std::vector<Slot> listeners_;
-  std::deque<Event> pending_;
+  static constexpr std::uint64_t no_event = ~std::uint64_t{0};
+
+  std::deque<Pending> pending_;
+  std::vector<std::uint64_t> reserved_;  // tickets taken and not yet fulfilled
+  std::uint64_t next_seq_ = 0;           // the place of the next event
+  std::uint64_t current_ = no_event;     // the place of the event being delivered
   bool delivering_ = false;
   std::thread::id deliverer_{};
   std::uint64_t next_id_ = 1;
@@ -3400,13 +3473,18 @@ class Pool {
     return submit(std::move(data), find_entry(name), &stop);
   }
 
-  /// Blocks until no task is queued or running. The pool stays usable; tasks submitted meanwhile
-  /// are waited for too. Throws `PoolError` when called from inside one of the pool's tasks.
+  /// Blocks until no task is queued or running, then until the events raised up to then are
+  /// delivered: the `task_error` listeners of the tasks waited for have run, and a `busy` or
+  /// `back_pressure` episode has ended with its `_end` event. The pool stays usable; tasks
+  /// submitted meanwhile are waited for too. Throws `PoolError` when called from inside one of the
+  /// pool's tasks. Called from a listener, it does not wait for the events (they are delivered by
+  /// the calling thread once the listener returns).
   void wait_idle() {
     if (detail::current_pool == this) {
       detail::throw_pool_error("poolify::Pool::wait_idle: cannot be called from inside a task of the same pool");
     }
     wait_idle_until(std::chrono::steady_clock::time_point::max());
+    settle_events();
   }
 
   // ---------------------------------------------------------------- task functions
@@ -4420,6 +4498,10 @@ class Pool {
     task->discard_inputs();
     const bool failed = task->has_error();
     if (measure != 0) record_measurements(usage, function_usage, measure, task->submitted_ms, start, failed);
+    // task_error takes its place among the events before the task counts as finished, so that
+    // wait_idle() (which flushes the events) returns only after its listeners have run.
+    std::optional<detail::EventHub::Ticket> error_ticket;
+    if (failed && events_.wants(PoolEvent::task_error)) error_ticket = reserve_event();
     // Counters and measurements first, so that a caller woken by the future reads them up to date.
     if (function_usage != nullptr) {
       detail::bump(failed ? function_usage->failed : function_usage->executed, std::memory_order_release);
@@ -4429,10 +4511,9 @@ class Pool {
     detail::bump(outcome, std::memory_order_release);
     usage.executing.store(0, std::memory_order_release);
     detail::bump(usage.completed, std::memory_order_release);
-    if (failed && events_.wants(PoolEvent::task_error)) {
-      // Copied before the task is published: it may be recycled at once. Listeners run after,
-      // so that none delays the future.
-      // The exception is read before the task is published: its future's reader may destroy it.
+    if (error_ticket) {
+      // Read before the task is published: it may be recycled at once, and its future's reader
+      // may destroy the exception. Listeners run after, so that none delays the future.
       Event event;
       try {
         event.error = task->error();
@@ -4442,10 +4523,20 @@ class Pool {
         report_listener_error(this, std::current_exception());  // could not even build the event (bad_alloc)
       }
       task->publish(true);
-      emit_task_error(std::move(event));
+      emit_task_error(*error_ticket, std::move(event));
       return;
     }
     task->publish(true);
+  }
+
+  /// A place for an event built later; none (the event is then dropped) if even that fails.
+  std::optional<detail::EventHub::Ticket> reserve_event() noexcept {
+    try {
+      return events_.reserve();
+    } catch (...) {
+      report_listener_error(this, std::current_exception());  // bad_alloc
+      return std::nullopt;
+    }
   }
 
   /// Raises `kind`, an event that carries only the pool's info.
@@ -4457,10 +4548,11 @@ class Pool {
     }
   }
 
-  /// Raises `task_error` with `event` (error, message and task function already filled in).
-  void emit_task_error(Event&& event) noexcept {
+  /// Raises `task_error` with `event` (error, message and task function already filled in) in the
+  /// place of `ticket`.
+  void emit_task_error(detail::EventHub::Ticket ticket, Event&& event) noexcept {
     try {
-      events_.emit(PoolEvent::task_error, [&] {
+      events_.fulfil(ticket, PoolEvent::task_error, [&] {
         event.info = info();
         return std::move(event);
       });
@@ -4740,6 +4832,17 @@ class Pool {
       }
     }
     idle_waiters_.fetch_sub(1, std::memory_order_seq_cst);
+  }
+
+  /// The pool was idle: ends the busy and back-pressure episodes that the last tasks' workers may
+  /// not have ended yet, and waits for the events raised so far (task_error included: `run`
+  /// reserves its place before the task counts as finished) to be delivered.
+  void settle_events() {
+    if (events_.wants(detail::EdgeKind::busy) && events_.in_episode(detail::EdgeKind::busy)) check_busy();
+    if (events_.wants(detail::EdgeKind::back_pressure) && events_.in_episode(detail::EdgeKind::back_pressure)) {
+      check_back_pressure();
+    }
+    events_.flush();
   }
 
   void notify_idle() noexcept {
@@ -5078,12 +5181,13 @@ inline void write_json(std::string& out, const EluStatistics& elu) {
   write_json(object.member("utilization"), elu.utilization);
 }
 
-inline void write_json(std::string& out, const TaskStatistics& tasks) {
+/// A node's task counters; a task function's (`of_function`) have no `maxQueued`, as poolifier's.
+inline void write_json(std::string& out, const TaskStatistics& tasks, bool of_function = false) {
   JsonObject object(out);
   object.integer("executed", tasks.executed);
   object.integer("executing", tasks.executing);
   object.integer("queued", tasks.queued);
-  object.integer("maxQueued", tasks.max_queued);
+  if (!of_function) object.integer("maxQueued", tasks.max_queued);
   object.integer("sequentiallyStolen", tasks.sequentially_stolen);
   object.integer("stolen", tasks.stolen);
   object.integer("failed", tasks.failed);
@@ -5148,7 +5252,7 @@ inline void write_json(std::string& out, const TaskStatistics& tasks) {
         const TaskFunctionUsage& usage = node.task_functions[f];
         detail::JsonObject function(functions);
         function.string("name", usage.name);
-        detail::write_json(function.member("tasks"), usage.tasks);
+        detail::write_json(function.member("tasks"), usage.tasks, true);
         detail::write_json(function.member("runTime"), usage.run_time);
         detail::write_json(function.member("waitTime"), usage.wait_time);
         detail::write_json(function.member("elu"), usage.elu);

@@ -18,7 +18,7 @@
 #include <stdexcept>           // std::invalid_argument
 #include <thread>              // std::this_thread::get_id, std::thread::id
 #include <utility>             // std::move
-#include <vector>              // std::vector
+#include <vector>              // std::vector, std::erase
 
 POOLIFY_NAMESPACE_BEGIN
 namespace detail {
@@ -100,8 +100,51 @@ class EventHub {
     Event event = make();
     event.kind = kind;
     std::unique_lock lock(mutex_);
-    pending_.push_back(std::move(event));
+    pending_.push_back(Pending{next_seq_++, std::move(event)});
     deliver(lock);
+  }
+
+  /// A place in the order of events, taken before the event can be built (see `reserve()`).
+  struct Ticket {
+    std::uint64_t seq;
+  };
+
+  /// Takes the next place in the order for an event built later with `fulfil()`: a `flush()` that
+  /// starts after this call waits for it. The pool takes one for `task_error` before the task
+  /// counts as finished, so that `wait_idle()` returns only once its listeners have run.
+  [[nodiscard]] Ticket reserve() {
+    std::lock_guard lock(mutex_);
+    const Ticket ticket{next_seq_++};
+    reserved_.push_back(ticket.seq);
+    return ticket;
+  }
+
+  /// Queues the event `make()` builds in the place of `ticket` (or gives the place up if nobody
+  /// listens to `kind` any more or `make()` throws, which is rethrown) and delivers it.
+  template <class MakeEvent>
+  void fulfil(Ticket ticket, PoolEvent kind, MakeEvent&& make) {
+    Event event;
+    bool made = false;
+    std::exception_ptr failure;
+    if (wants(kind)) {
+      try {
+        event = make();
+        event.kind = kind;
+        made = true;
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    }
+    std::unique_lock lock(mutex_);
+    std::erase(reserved_, ticket.seq);
+    if (made) {
+      pending_.push_back(Pending{ticket.seq, std::move(event)});
+      deliver(lock);
+    } else {
+      delivered_.notify_all();
+    }
+    lock.unlock();
+    if (failure) std::rethrow_exception(failure);
   }
 
   /// Follows `edge`: when `condition()` differs from the episode flag, flips the flag and emits the
@@ -121,8 +164,7 @@ class EventHub {
       e.on.store(now, std::memory_order_relaxed);
       const PoolEvent kind = now ? e.start : e.end;
       if (wants(kind)) {
-        Event event{kind, snapshot(), nullptr, {}, {}};
-        pending_.push_back(std::move(event));
+        pending_.push_back(Pending{next_seq_++, Event{kind, snapshot(), nullptr, {}, {}}});
       }
       deliver(lock);
     }
@@ -133,12 +175,15 @@ class EventHub {
     for (Edge& edge : edges_) edge.on.store(false, std::memory_order_relaxed);
   }
 
-  /// Waits until every queued event is delivered, unless the calling thread is the one delivering
-  /// (a listener calling `destroy()`): its loop delivers them once the listener returns.
+  /// Waits until every event raised (or reserved) before the call is delivered, unless the calling
+  /// thread is the one delivering (a listener calling `destroy()` or `wait_idle()`): its loop
+  /// delivers them once the listener returns. Events raised during the wait are not waited for, so
+  /// other threads raising events cannot hold it up for ever.
   void flush() {
     std::unique_lock lock(mutex_);
     if (delivering_ && deliverer_ == std::this_thread::get_id()) return;
-    delivered_.wait(lock, [this] { return !delivering_ && pending_.empty(); });
+    const std::uint64_t target = next_seq_;
+    delivered_.wait(lock, [this, target] { return !outstanding_before(target); });
   }
 
  private:
@@ -146,6 +191,11 @@ class EventHub {
     ListenerId id;
     PoolEvent kind;
     std::shared_ptr<const Listener> listener;
+  };
+
+  struct Pending {
+    std::uint64_t seq;
+    Event event;
   };
 
   struct Edge {
@@ -161,7 +211,8 @@ class EventHub {
     deliverer_ = std::this_thread::get_id();
     std::vector<std::shared_ptr<const Listener>> targets;
     while (!pending_.empty()) {
-      Event event = std::move(pending_.front());
+      current_ = pending_.front().seq;
+      Event event = std::move(pending_.front().event);
       pending_.pop_front();
       targets.clear();
       for (const Slot& slot : listeners_) {
@@ -177,10 +228,25 @@ class EventHub {
       }
       targets.clear();  // a listener may own resources: let go of it outside the lock
       lock.lock();
+      current_ = no_event;
+      delivered_.notify_all();
     }
     delivering_ = false;
     deliverer_ = std::thread::id();
     delivered_.notify_all();
+  }
+
+  /// Under the lock: whether an event placed before `target` is still queued, reserved or being
+  /// delivered.
+  [[nodiscard]] bool outstanding_before(std::uint64_t target) const noexcept {
+    if (current_ < target) return true;
+    for (const Pending& pending : pending_) {
+      if (pending.seq < target) return true;
+    }
+    for (const std::uint64_t seq : reserved_) {
+      if (seq < target) return true;
+    }
+    return false;
   }
 
   void publish_mask() noexcept {
@@ -198,7 +264,12 @@ class EventHub {
   std::mutex mutex_;
   std::condition_variable delivered_;
   std::vector<Slot> listeners_;
-  std::deque<Event> pending_;
+  static constexpr std::uint64_t no_event = ~std::uint64_t{0};
+
+  std::deque<Pending> pending_;
+  std::vector<std::uint64_t> reserved_;  // tickets taken and not yet fulfilled
+  std::uint64_t next_seq_ = 0;           // the place of the next event
+  std::uint64_t current_ = no_event;     // the place of the event being delivered
   bool delivering_ = false;
   std::thread::id deliverer_{};
   std::uint64_t next_id_ = 1;
