@@ -4,6 +4,8 @@
 
 #include <poolify/detail/event_hub.hpp>
 #include <poolify/detail/futex.hpp>
+#include <poolify/detail/helping.hpp>
+#include <poolify/detail/map_state.hpp>
 #include <poolify/detail/task_state.hpp>
 #include <poolify/detail/validation.hpp>
 #include <poolify/detail/worker_node.hpp>
@@ -36,13 +38,14 @@
 #include <memory>       // std::unique_ptr, std::make_unique, std::shared_ptr
 #include <mutex>        // std::mutex, std::lock_guard
 #include <optional>     // std::optional
+#include <ranges>       // std::ranges::input_range, std::ranges::sized_range
 #include <span>         // std::span
 #include <stdexcept>    // std::runtime_error
 #include <stop_token>   // std::stop_source, std::stop_token
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <thread>       // std::jthread
-#include <type_traits>  // std::is_move_constructible_v, std::is_void_v
+#include <type_traits>  // std::is_move_constructible_v, std::is_void_v, std::is_lvalue_reference_v
 #include <utility>      // std::move
 #include <vector>       // std::vector
 
@@ -51,6 +54,8 @@ namespace detail {
 
 /// The pool whose task the current thread is running, if any (set on worker threads).
 inline thread_local const void* current_pool = nullptr;
+/// The key of the node whose worker the current thread is (meaningful when `current_pool` is set).
+inline thread_local std::size_t current_node = 0;
 
 template <class Data, class Response>
 struct TaskFunctionEntry {
@@ -236,6 +241,36 @@ class Pool {
   /// stopped resolves the future `TaskCancelled` at once without queuing anything.
   Future<Response> execute(Data data, std::string_view name, std::stop_token stop) {
     return submit(std::move(data), find_entry(name), &stop);
+  }
+
+  /// Runs the task function `name` (empty: the default one) on each element of `data`, as
+  /// `execute` does, and returns one Future for them all: the responses in input order
+  /// (`std::vector<Response>`; `void` when `Response` is void). Fails fast, like `Promise.all`:
+  /// the first task that throws resolves it with that exception at once, and the other tasks are
+  /// cancelled (those still queued never run and resolve `TaskCancelled`; running ones see their
+  /// stop token and finish). No task is lost either way. An lvalue range's elements are copied,
+  /// an rvalue range's moved. If a submission throws (the pool is destroyed meanwhile, a `Data`
+  /// move throws), the tasks already submitted are cancelled and the exception propagates.
+  template <std::ranges::input_range Range>
+  Future<detail::MapResult<Response>> map_execute(Range&& data, std::string_view name = {}) {
+    const Entry& entry = find_entry(name);
+    check_can_execute();
+    auto* state = new detail::MapState<Response>();
+    try {
+      if constexpr (std::ranges::sized_range<Range>) state->reserve(static_cast<std::size_t>(std::ranges::size(data)));
+      for (auto&& item : data) {
+        if constexpr (std::is_lvalue_reference_v<Range>) {
+          state->add(submit(Data(item), entry, nullptr));
+        } else {
+          state->add(submit(Data(std::move(item)), entry, nullptr));
+        }
+      }
+      return state->arm();
+    } catch (...) {
+      state->cancel_parts();
+      delete state;
+      throw;
+    }
   }
 
   /// Blocks until no task is queued or running, then until the events raised up to then are
@@ -845,10 +880,11 @@ class Pool {
       // In a dynamic pool, a node may retire between its choice and the push (the push is then
       // refused), or before the choice (none is eligible): add one if need be and choose again.
       const std::size_t attempts = dynamic ? 4 * max_size_ + 4 : 1;
+      const std::size_t local = local_node(entry);
       for (std::size_t attempt = 1; pushed == Node::Pushed::refused; ++attempt) {
         const bool may_retry = attempt < attempts;
         if (dynamic) grow_if_needed(entry);
-        key = choose_node(entry, task->submitted_ms, may_retry);
+        key = attempt == 1 && local != no_node ? local : choose_node(entry, task->submitted_ms, may_retry);
         if (key == no_node) continue;
         pushed = nodes_[key]->push(task, sleepers_, order ? &*order : nullptr, queued);
         if (pushed == Node::Pushed::refused && (!may_retry || state_.load(std::memory_order_acquire) != State::started)) {
@@ -873,6 +909,18 @@ class Pool {
       throw;
     }
     return Future<Response>(task);
+  }
+
+  /// For a task submitted from inside one of this pool's tasks, with stealing on: the submitting
+  /// worker's own node, if the task may run there (work-first, as fork-join pools do: the worker
+  /// runs it next if it waits for it, idle workers steal it otherwise). Else `no_node`: the
+  /// strategy chooses.
+  [[nodiscard]] std::size_t local_node(const Entry& entry) const noexcept {
+    if (detail::current_pool != this || !stealing_.load(std::memory_order_relaxed)) return no_node;
+    const std::size_t key = detail::current_node;
+    if (!entry.affinity.empty() && entry.affinity[key] == 0) return no_node;
+    if (!nodes_[key]->usage.ready.load(std::memory_order_relaxed)) return no_node;
+    return key;
   }
 
   // ---- running
@@ -928,8 +976,39 @@ class Pool {
     }
   }
 
+  /// What a worker's helping waits do (see `Future::wait`).
+  class NodeHelper final : public detail::Helper {
+   public:
+    NodeHelper(Pool& pool, Node& node) noexcept : pool_(&pool), node_(&node) {}
+    bool help_once(std::uint64_t mark, bool shallow) noexcept override { return pool_->help(*node_, mark, shallow); }
+
+   private:
+    Pool* pool_;
+    Node* node_;
+  };
+
+  /// A task on `node`'s worker waits on a future: runs one other task (see `detail::Helper`);
+  /// true if it ran one.
+  bool help(Node& node, std::uint64_t mark, bool shallow) noexcept {
+    Task* task = node.pop_newest(mark);
+    if (task == nullptr && shallow) {
+      task = node.pop_newest(0);
+      if (task == nullptr && steal(node, task, true) != Steal::stolen) return false;
+    }
+    if (task == nullptr) return false;
+    after_dequeue();
+    run(node, task, true);
+    return true;
+  }
+
   void work(Node& node) {
     detail::current_pool = this;
+    detail::current_node = node.id();
+    NodeHelper helper(*this, node);
+    detail::current_helper = &helper;
+    struct ForgetHelper {
+      ~ForgetHelper() { detail::current_helper = nullptr; }
+    } forget_helper;
     const bool dynamic_node = node.id() >= min_size_;  // only dynamic pools have such nodes
     // As poolifier's restartWorkerOnError: a worker whose start failed goes away; for a thread,
     // "replacing" it would run the same hook again, so with the option (the default) it simply
@@ -1134,7 +1213,9 @@ class Pool {
   /// Lets `thief`, whose queue is empty, take the newest task of the most loaded other node.
   /// `nothing` when no node has work to steal; `failed` when one has but the steal did not happen
   /// (its newest task may not run on the thief, it was taken meanwhile, or too many nodes steal).
-  Steal steal(Node& thief, Task*& task) noexcept {
+  ///
+  /// A helping wait (`helping`) is not held to the stealing ratio: it must make progress.
+  Steal steal(Node& thief, Task*& task, bool helping = false) noexcept {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     if (active < 2) return Steal::nothing;
     Node* victim = nullptr;
@@ -1152,11 +1233,15 @@ class Pool {
     // poolifier's tasks_stealing_ratio: at most that share of the nodes steal at once.
     const auto limit = static_cast<std::uint32_t>(std::ceil(static_cast<double>(active) * stealing_ratio_.load(std::memory_order_relaxed)));
     std::uint32_t stealing = stealing_nodes_.load(std::memory_order_relaxed);
-    do {
-      if (stealing >= limit) return Steal::failed;
-    } while (!stealing_nodes_.compare_exchange_weak(stealing, stealing + 1, std::memory_order_relaxed));
-    task = victim->steal_for(thief.id());
-    stealing_nodes_.fetch_sub(1, std::memory_order_relaxed);
+    if (helping) {
+      task = victim->steal_for(thief.id());
+    } else {
+      do {
+        if (stealing >= limit) return Steal::failed;
+      } while (!stealing_nodes_.compare_exchange_weak(stealing, stealing + 1, std::memory_order_relaxed));
+      task = victim->steal_for(thief.id());
+      stealing_nodes_.fetch_sub(1, std::memory_order_relaxed);
+    }
     if (task == nullptr) return Steal::failed;
     thief.mark_executing();
     thief.usage.stolen.fetch_add(1, std::memory_order_relaxed);  // a submitter may count a shed task too
@@ -1238,12 +1323,13 @@ class Pool {
   }
 
   /// Runs a task the node took (popped or stole): the node already counts it as executing.
-  void run(Node& node, Task* task) noexcept {
+  /// `nested`: inside a helping wait of the task the node runs, which goes on executing after.
+  void run(Node& node, Task* task, bool nested = false) noexcept {
     detail::NodeUsage& usage = node.usage;
     if (!task->try_claim()) {  // cancelled while queued: its future is already resolved
       task->discard_inputs();
       task->release(detail::task_word::pool_ref);
-      usage.executing.store(0, std::memory_order_release);
+      if (!nested) usage.executing.store(0, std::memory_order_release);
       detail::bump(usage.completed, std::memory_order_release);
       return;
     }
@@ -1254,12 +1340,16 @@ class Pool {
     const std::uint32_t measure = measure_.load(std::memory_order_relaxed);
     const double start = measure != 0 ? detail::now_ms() : 0;
     std::stop_token token;
+    std::optional<std::stop_callback<detail::ForwardStop>> forward_destroy;  // destroy() stops the task too
     if (detail::StopExtras<Response>* extras = task->extras_if_any(); extras != nullptr && extras->source) {
       token = extras->source->get_token();
-      node.forward_destroy.emplace(destroy_source_.get_token(), detail::ForwardStop{&*extras->source});
+      forward_destroy.emplace(destroy_source_.get_token(), detail::ForwardStop{&*extras->source});
     }
+    const std::uint64_t outer_mark = detail::current_mark;  // a nested run is inside a helping wait
+    detail::current_mark = node.queued_so_far();
     task->run(std::move(token));
-    node.forward_destroy.reset();
+    detail::current_mark = outer_mark;
+    forward_destroy.reset();
     task->discard_inputs();
     const bool failed = task->has_error();
     if (measure != 0) record_measurements(usage, function_usage, measure, task->submitted_ms, start, failed);
@@ -1274,7 +1364,7 @@ class Pool {
     }
     std::atomic<std::uint64_t>& outcome = failed ? usage.failed : usage.executed;
     detail::bump(outcome, std::memory_order_release);
-    usage.executing.store(0, std::memory_order_release);
+    if (!nested) usage.executing.store(0, std::memory_order_release);
     detail::bump(usage.completed, std::memory_order_release);
     if (error_ticket) {
       // Read before the task is published: it may be recycled at once, and its future's reader

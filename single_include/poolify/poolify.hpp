@@ -1139,6 +1139,88 @@ inline void wake_one(std::atomic<std::uint32_t>& word) noexcept { wake_all(word)
 }  // namespace detail
 POOLIFY_NAMESPACE_END
 
+// #include <poolify/detail/helping.hpp>
+/// @file helping.hpp
+/// @brief Helping waits: a pool worker that waits on a future runs other queued work meanwhile.
+
+// #include <poolify/version.hpp>
+
+#include <algorithm>  // std::min
+#include <chrono>     // std::chrono::steady_clock, std::chrono::microseconds
+#include <cstddef>    // std::size_t
+#include <cstdint>    // std::uint64_t
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+/// What a waiting worker can do meanwhile: run one task its pool has queued. Set by a pool's
+/// worker for the duration of its thread (`current_helper`).
+class Helper {
+ public:
+  /// Runs one queued task if there is one the calling worker may run, and returns true: the
+  /// node's newest task if it was queued after stamp `mark` (what the waiting task submitted, or
+  /// their descendants); else, when `shallow`, the node's newest task whatever its age, or one
+  /// stolen from the most loaded node.
+  virtual bool help_once(std::uint64_t mark, bool shallow) noexcept = 0;
+
+ protected:
+  Helper() = default;
+  ~Helper() = default;
+  Helper(const Helper&) = default;
+  Helper& operator=(const Helper&) = default;
+};
+
+/// The helper of the calling thread when it is a pool's worker, else null.
+inline thread_local Helper* current_helper = nullptr;
+/// The stamp of the worker's node's queue when the task it runs began: tasks queued on the node
+/// after it are that task's (or their descendants'). Set by the pool around each task.
+inline thread_local std::uint64_t current_mark = 0;
+/// How many helping waits are nested on the calling thread's stack.
+inline thread_local std::size_t helping_depth = 0;
+
+/// Each nested helping wait runs a task on the same stack, and the stack is finite. Up to this
+/// depth a waiting worker runs any task it can find (older tasks of its node, tasks stolen from
+/// other nodes: whole unrelated subtrees may then nest on its stack)...
+inline constexpr std::size_t max_shallow_depth = 32;
+/// ...up to this one only tasks queued on its node since the waiting task began (what it
+/// submitted, and their descendants: the nesting of the user's own recursion). Beyond, it waits
+/// without helping, looking again every millisecond at most; other workers still steal from it.
+inline constexpr std::size_t max_helping_depth = 1024;
+
+/// Waits until `state.is_done()`, running queued work of the calling worker's pool meanwhile when
+/// there is some; otherwise sleeps on the state for a short while, doubling up to 1 ms, and looks
+/// again (work may arrive that only this worker can run, and another worker may not be able to
+/// tell it). Called on a worker thread only.
+template <class State>
+void help_until_done(const State& state) noexcept {
+  Helper* helper = current_helper;
+  if (helper == nullptr) {
+    state.wait();
+    return;
+  }
+  const bool may_help = helping_depth < max_helping_depth;
+  const bool shallow = helping_depth < max_shallow_depth;
+  const std::uint64_t mark = current_mark;
+  ++helping_depth;
+  auto nap = std::chrono::microseconds(20);
+  while (!state.is_done()) {
+    if (may_help && helper->help_once(mark, shallow)) {
+      nap = std::chrono::microseconds(20);
+      continue;
+    }
+    if (state.wait_until(std::chrono::steady_clock::now() + nap)) break;
+    nap = std::min<std::chrono::microseconds>(nap * 2, std::chrono::microseconds(1000));
+  }
+  --helping_depth;
+}
+
+}  // namespace detail
+POOLIFY_NAMESPACE_END
+
+// #include <poolify/detail/map_state.hpp>
+/// @file map_state.hpp
+/// @brief The shared state of a `map_execute`: one result made of many tasks.
+
 // #include <poolify/detail/task_state.hpp>
 /// @file task_state.hpp
 /// @brief The one object a task lives in, shared by the pool and the task's Future.
@@ -1366,7 +1448,14 @@ inline constexpr std::uint32_t waiter = 4;
 inline constexpr std::uint32_t future_ref = 8;
 inline constexpr std::uint32_t pool_ref = 16;
 inline constexpr std::uint32_t refs = future_ref | pool_ref;
+inline constexpr std::uint32_t continuation = 32;
 }  // namespace task_word
+
+/// What runs when a task is done, on the thread that completes it (`set_continuation`).
+struct Continuation {
+  void (*run)(void* context) noexcept = nullptr;
+  void* context = nullptr;
+};
 
 /// Storage for a result that is constructed at most once, in place.
 template <class Response>
@@ -1465,11 +1554,28 @@ class ResultState {
   /// waiting Future is the last holder and frees the outcome on its own thread. The wake-up may
   /// then reach a task state already recycled: that is harmless, since task states are never
   /// freed and every waiter re-checks its word after waking.
+  ///
+  /// A continuation set before runs last, here: its owner holds the Future, so the task cannot be
+  /// recycled under it, and nothing here touches the task after it.
   void publish(bool drop_pool_ref) noexcept {
     const std::uint32_t change = (task_word::done - task_word::running) - (drop_pool_ref ? task_word::pool_ref : 0U);
     const std::uint32_t before = word_.fetch_add(change, std::memory_order_acq_rel);
     if ((before & task_word::waiter) != 0) wake_all(word_);
+    if ((before & task_word::continuation) != 0) {
+      const Continuation next = continuation_;
+      next.run(next.context);
+      return;
+    }
     if (((before + change) & task_word::refs) == 0) recycle_(this);
+  }
+
+  /// Has `next` run when the task is done, on the thread that completes it; false (and nothing
+  /// set) when it is done already: the caller goes on itself. At most one continuation per task,
+  /// set by the Future's owner, which keeps the Future until the continuation has run.
+  bool set_continuation(Continuation next) noexcept {
+    continuation_ = next;
+    const std::uint32_t before = word_.fetch_or(task_word::continuation, std::memory_order_acq_rel);
+    return (before & task_word::phase_mask) != task_word::done;
   }
 
   /// Lets go of one reference; the last holder of a done task recycles it.
@@ -1538,6 +1644,7 @@ class ResultState {
   ValueSlot<Response> slot_;
   std::exception_ptr error_;
   std::unique_ptr<StopExtras<Response>> extras_;
+  Continuation continuation_{};
   RecycleFunction recycle_;
 };
 
@@ -1602,6 +1709,9 @@ class TaskState final : public ResultState<Response> {
   /// Its task function's slot in the pool, for per-function usage.
   std::uint32_t function_slot = 0;
 
+  /// Its place in the order tasks were queued on its node (see `WorkerNode::pop_newest`).
+  std::uint64_t queue_stamp = 0;
+
   TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
 
  private:
@@ -1620,6 +1730,335 @@ class TaskState final : public ResultState<Response> {
 
 }  // namespace detail
 POOLIFY_NAMESPACE_END
+
+// #include <poolify/future.hpp>
+/// @file future.hpp
+/// @brief `poolify::Future`: the result of a task, without a system call per task.
+
+// #include <poolify/detail/helping.hpp>
+// #include <poolify/detail/task_state.hpp>
+// #include <poolify/errors.hpp>
+// #include <poolify/version.hpp>
+
+#include <algorithm>    // std::min
+#include <chrono>       // std::chrono::duration, std::chrono::time_point, std::chrono::steady_clock
+#include <coroutine>    // std::coroutine_handle
+#include <string>       // std::string
+#include <type_traits>  // std::is_same_v
+#include <utility>      // std::exchange
+
+POOLIFY_NAMESPACE_BEGIN
+
+/// How a timed wait on a Future ended (the meaning of `std::future_status`, without `deferred`).
+enum class FutureStatus { ready, timeout };
+
+template <class Data, class Response>
+class Pool;
+
+/// Asks `Future::wait` / `get` not to help: the calling worker blocks instead of running other
+/// queued work of its pool (see `Future::wait`).
+struct WithoutHelping {
+  explicit WithoutHelping() = default;
+};
+/// The tag for `future.wait(poolify::without_helping)` and `future.get(poolify::without_helping)`.
+inline constexpr WithoutHelping without_helping{};
+
+namespace detail {
+template <class Response>
+class MapState;
+}  // namespace detail
+
+/// The eventual outcome of one task: its value, its exception (with its original type),
+/// `TaskCancelled` or `TaskAbandoned`. Move-only; one owner, like `std::future`.
+///
+/// Unlike `std::future`, completing a task whose Future nobody waits on makes no system call, and
+/// dropping a Future does not wait: the task still runs (fire and forget).
+///
+/// @code{.cpp}
+/// poolify::Future<int> future = pool.execute(20);
+/// if (future.wait_for(std::chrono::seconds(1)) == poolify::FutureStatus::ready) std::cout << future.get();
+/// @endcode
+template <class Response>
+class Future {
+ public:
+  /// An invalid future (`valid()` is false).
+  Future() noexcept = default;
+  Future(Future&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  Future& operator=(Future&& other) noexcept {
+    if (this != &other) {
+      reset();
+      state_ = std::exchange(other.state_, nullptr);
+    }
+    return *this;
+  }
+  Future(const Future&) = delete;
+  Future& operator=(const Future&) = delete;
+  /// Lets go of the task; it still runs.
+  ~Future() { reset(); }
+
+  /// Whether this future refers to a task (false once `get()` returned or threw).
+  [[nodiscard]] bool valid() const noexcept { return state_ != nullptr; }
+
+  /// Whether the outcome is there, so that `get()` will not block.
+  [[nodiscard]] bool ready() const {
+    check_valid("ready");
+    return state_->is_done();
+  }
+
+  /// Blocks until the outcome is there.
+  ///
+  /// Helping wait: called on a worker thread of a pool (inside a task), it runs other tasks that
+  /// pool has queued while it waits (its own node's newest first, then tasks stolen from other
+  /// nodes), so that a task may wait on tasks it submitted without deadlocking, even on a pool of
+  /// one worker. The caveat: the waiting task has an unrelated task run on its stack, on its
+  /// thread, while it waits (thread-locals and locks it holds are seen by that task). Use
+  /// `wait(poolify::without_helping)` to block instead. Helping waits nest up to 200 deep on one
+  /// stack; deeper ones block.
+  void wait() const {
+    check_valid("wait");
+    wait_helping();
+  }
+
+  /// Blocks until the outcome is there without helping, even on a worker thread.
+  void wait(WithoutHelping /*unused*/) const {
+    check_valid("wait");
+    state_->wait();
+  }
+
+  /// Blocks until the outcome is there or `timeout` has passed. Timed waits never help (a task run
+  /// meanwhile could outlast the deadline).
+  template <class Rep, class Period>
+  [[nodiscard]] FutureStatus wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+    return wait_until(std::chrono::steady_clock::now() + timeout);
+  }
+
+  /// Blocks until the outcome is there or `deadline` has come.
+  template <class Clock, class Duration>
+  [[nodiscard]] FutureStatus wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+    check_valid("wait_until");
+    if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
+      return state_->wait_until(std::chrono::time_point_cast<std::chrono::steady_clock::duration>(deadline))
+                 ? FutureStatus::ready
+                 : FutureStatus::timeout;
+    } else {
+      // Other clocks may jump; re-read them between bounded steady waits.
+      for (;;) {
+        const auto left = deadline - Clock::now();
+        if (left <= decltype(left)::zero()) return state_->is_done() ? FutureStatus::ready : FutureStatus::timeout;
+        const auto step = std::chrono::steady_clock::now() +
+                          std::min<std::chrono::steady_clock::duration>(
+                              std::chrono::duration_cast<std::chrono::steady_clock::duration>(left),
+                              std::chrono::milliseconds(100));
+        if (state_->wait_until(step)) return FutureStatus::ready;
+      }
+    }
+  }
+
+  /// Waits for the outcome and returns the value, or rethrows the task's exception with its original
+  /// type (`TaskCancelled` / `TaskAbandoned` when the task never ran). The future is then invalid.
+  /// Like `wait()`, it helps when called on a worker thread.
+  Response get() {
+    check_valid("get");
+    wait_helping();
+    return take();
+  }
+
+  /// `get()` without helping, even on a worker thread.
+  Response get(WithoutHelping /*unused*/) {
+    check_valid("get");
+    state_->wait();
+    return take();
+  }
+
+  /// `co_await future` suspends the coroutine until the outcome is there and gives what `get()`
+  /// would (the value, or the task's exception rethrown); the future is then invalid. The
+  /// coroutine resumes on the thread that completes the task: the pool worker that ran it (so the
+  /// rest of the coroutine runs on that worker, before it takes its next task), or the thread that
+  /// cancelled it, or the one running `destroy()` for a task it abandons. When the outcome is
+  /// already there, it goes on at once without suspending.
+  auto operator co_await() && noexcept { return Awaiter{this}; }
+  /// The same for a named future.
+  auto operator co_await() & noexcept { return Awaiter{this}; }
+
+  /// Cancels the task. A task still queued is removed: it never runs and resolves `TaskCancelled`
+  /// (returns true). A running task has its `std::stop_token` signalled; its own outcome stands
+  /// (returns false). A finished task is left as it is (returns false).
+  bool cancel() {
+    check_valid("cancel");
+    return state_->request_cancel();
+  }
+
+ private:
+  template <class D, class R>
+  friend class Pool;
+  template <class R>
+  friend class detail::MapState;
+
+  struct Awaiter {
+    Future* future;
+    [[nodiscard]] bool await_ready() const {
+      future->check_valid("operator co_await");
+      return future->state_->is_done();
+    }
+    bool await_suspend(std::coroutine_handle<> awaiting) noexcept {
+      return future->state_->set_continuation(
+          {[](void* context) noexcept { std::coroutine_handle<>::from_address(context).resume(); }, awaiting.address()});
+    }
+    Response await_resume() { return future->take(); }
+  };
+
+  void wait_helping() const {
+    if (detail::current_helper != nullptr) {
+      detail::help_until_done(*state_);
+    } else {
+      state_->wait();
+    }
+  }
+
+  /// The outcome of a done task; the future is then invalid.
+  Response take() {
+    struct Release {
+      Future* future;
+      ~Release() { future->reset(); }
+    } release{this};
+    return state_->take();
+  }
+
+  explicit Future(detail::ResultState<Response>* state) noexcept : state_(state) {}
+
+  void check_valid(const char* call) const {
+    if (state_ == nullptr) {
+      detail::throw_pool_error(std::string("poolify::Future::") + call + ": the future has no task (default-constructed, moved from, or get() already called)");
+    }
+  }
+
+  void reset() noexcept {
+    if (state_ != nullptr) std::exchange(state_, nullptr)->release(detail::task_word::future_ref);
+  }
+
+  detail::ResultState<Response>* state_ = nullptr;
+};
+
+POOLIFY_NAMESPACE_END
+// #include <poolify/version.hpp>
+
+#include <atomic>       // std::atomic
+#include <cstddef>      // std::size_t
+#include <exception>    // std::exception_ptr
+#include <type_traits>  // std::conditional_t, std::is_void_v
+#include <utility>      // std::move
+#include <vector>       // std::vector
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+/// What `map_execute` resolves to: the responses in input order, or nothing for `void`.
+template <class Response>
+using MapResult = std::conditional_t<std::is_void_v<Response>, void, std::vector<Response>>;
+
+/// The result of a `map_execute`, held by its Future and by its parts until the last one is done.
+///
+/// Each part (a task's Future) gets a continuation. The first part that fails resolves the whole
+/// with its exception at once (fail-fast, like `Promise.all`) and cancels the others: the queued
+/// ones never run, the running ones see their stop token and finish. When the last part is done
+/// and none failed, the values are moved into the vector in input order. The state lives until
+/// both its Future and its last part let go of it, so no part outlives what it reports to.
+template <class Response>
+class MapState final : public ResultState<MapResult<Response>> {
+  using Base = ResultState<MapResult<Response>>;
+
+ public:
+  /// An empty state: `add` the parts, then `arm()`.
+  MapState() noexcept : Base(&MapState::recycle) { this->reset_word(); }
+
+  void reserve(std::size_t count) { parts_.reserve(count); }
+  void add(Future<Response>&& part) { parts_.push_back(std::move(part)); }
+
+  /// Watches every part; resolves at once when there are none. Returns the Future of the whole.
+  /// Throws only `std::bad_alloc`, before watching anything.
+  Future<MapResult<Response>> arm() {
+    links_.resize(parts_.size());
+    Future<MapResult<Response>> whole(this);
+    remaining_.store(parts_.size(), std::memory_order_relaxed);
+    if (parts_.empty()) {
+      finish_all();
+      return whole;
+    }
+    for (std::size_t index = 0; index < parts_.size(); ++index) {
+      links_[index] = Link{this, index};
+      if (!parts_[index].state_->set_continuation({&MapState::on_part_done, &links_[index]})) {
+        part_done(index);
+      }
+    }
+    return whole;
+  }
+
+  /// Cancels every part, when `arm()` could not be reached (submitting a part threw).
+  void cancel_parts() noexcept {
+    for (Future<Response>& part : parts_) part.state_->request_cancel();
+  }
+
+ private:
+  struct Link {
+    MapState* state = nullptr;
+    std::size_t index = 0;
+  };
+
+  static void on_part_done(void* context) noexcept {
+    const Link& link = *static_cast<Link*>(context);
+    link.state->part_done(link.index);
+  }
+
+  void part_done(std::size_t index) noexcept {
+    ResultState<Response>& part = *parts_[index].state_;
+    if (part.has_error() && !failed_.exchange(true, std::memory_order_acq_rel)) {
+      if (this->try_claim()) {
+        this->set_error(part.error());
+        this->publish(false);  // the parts still hold the state
+      }
+      for (std::size_t other = 0; other < parts_.size(); ++other) {
+        if (other != index) parts_[other].state_->request_cancel();
+      }
+    }
+    // Acq_rel: the last part sees every other part's outcome, and the failure flag.
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) finish_all();
+  }
+
+  /// The last part is done (or there were none): resolves the whole if no part failed, lets go
+  /// of the parts and of the parts' hold on the state.
+  void finish_all() noexcept {
+    if (!failed_.load(std::memory_order_acquire) && this->try_claim()) {
+      try {
+        if constexpr (std::is_void_v<Response>) {
+          this->set_value();
+        } else {
+          std::vector<Response> values;
+          values.reserve(parts_.size());
+          for (Future<Response>& part : parts_) values.push_back(part.take());
+          this->set_value(std::move(values));
+        }
+      } catch (...) {
+        this->set_error(std::current_exception());  // bad_alloc, or a Response whose move threw
+      }
+      parts_.clear();
+      this->publish(true);
+      return;
+    }
+    parts_.clear();
+    this->release(task_word::pool_ref);
+  }
+
+  static void recycle(Base* base) noexcept { delete static_cast<MapState*>(base); }
+
+  std::vector<Future<Response>> parts_;
+  std::vector<Link> links_;
+  std::atomic<std::size_t> remaining_{0};
+  std::atomic<bool> failed_{false};
+};
+
+}  // namespace detail
+POOLIFY_NAMESPACE_END
+// #include <poolify/detail/task_state.hpp>
 // #include <poolify/detail/validation.hpp>
 
 // #include <poolify/detail/worker_node.hpp>
@@ -2037,7 +2476,7 @@ POOLIFY_NAMESPACE_END
 #include <memory>      // std::shared_ptr
 #include <mutex>       // std::lock_guard
 #include <optional>    // std::optional
-#include <stop_token>  // std::stop_callback, std::stop_source
+#include <stop_token>  // std::stop_source
 #include <thread>      // std::jthread
 
 POOLIFY_NAMESPACE_BEGIN
@@ -2101,6 +2540,7 @@ class WorkerNode {
       } else {
         queue_.insert(priority_place(*task, *order), task);  // the same
       }
+      stamp(*task);
       queued_after = publish_length();
       bump(usage.submitted, std::memory_order_release);
       asleep = take_sleeper();
@@ -2122,6 +2562,20 @@ class WorkerNode {
     usage.queued.store(queue_.size(), std::memory_order_release);
     // The next task's state was written by its submitter: start fetching it while this one runs.
     if (!queue_.empty()) prefetch_for_write(queue_.front());
+    return task;
+  }
+
+  /// How many tasks were queued here so far: a task queued from now on gets a higher stamp.
+  [[nodiscard]] std::uint64_t queued_so_far() const noexcept { return stamps_.load(std::memory_order_relaxed); }
+
+  /// For a helping wait of the task this node's worker runs: the newest queued task if it was
+  /// queued after stamp `after`, or nullptr. The node counts as executing already.
+  Task* pop_newest(std::uint64_t after) noexcept {
+    if (usage.queued.load(std::memory_order_relaxed) == 0) return nullptr;
+    std::lock_guard lock(queue_lock_);
+    if (queue_.empty() || queue_.back()->queue_stamp <= after) return nullptr;
+    Task* task = queue_.pop_back();
+    usage.queued.store(queue_.size(), std::memory_order_release);
     return task;
   }
 
@@ -2183,6 +2637,7 @@ class WorkerNode {
         return std::nullopt;  // the target's queue could not grow: the task stays here
       }
       slot = task->function_slot;
+      target.stamp(*task);
       queue_.pop_back();
       usage.queued.store(queue_.size(), std::memory_order_relaxed);
       target.publish_length();
@@ -2369,7 +2824,6 @@ class WorkerNode {
   std::uint32_t last_stolen_slot = no_slot;  // worker only: the function of the last task it stole in a row
   std::jthread thread;                      // the worker; joined by the pool
   std::shared_ptr<std::atomic<bool>> exited;  // set by the worker as its last step (see Pool::start_node)
-  std::optional<std::stop_callback<ForwardStop>> forward_destroy;  // worker thread only
 
  private:
   [[nodiscard]] bool has_work_or_stop() const noexcept {
@@ -2400,6 +2854,13 @@ class WorkerNode {
 
   [[nodiscard]] bool stealable_locked() const noexcept { return worth_stealing(queue_.size()); }
 
+  /// Under the queue lock: gives a task queued here the next stamp.
+  void stamp(Task& task) noexcept {
+    const std::uint64_t next = stamps_.load(std::memory_order_relaxed) + 1;
+    stamps_.store(next, std::memory_order_relaxed);
+    task.queue_stamp = next;
+  }
+
   /// Under the queue lock: publishes the queue's length (and its high-water mark); returns it.
   std::uint64_t publish_length() noexcept {
     const std::uint64_t queued = queue_.size();
@@ -2419,6 +2880,7 @@ class WorkerNode {
   mutable Spinlock queue_lock_;  // mutable: readers of the queue take it too
   bool closed_ = true;        // guarded by queue_lock_
   RingDeque<Task*> queue_;    // guarded by queue_lock_
+  std::atomic<std::uint64_t> stamps_{0};  // written under queue_lock_; read by the worker without it
   alignas(cache_line) std::atomic<bool> stopping_{false};
 };
 
@@ -2426,140 +2888,7 @@ class WorkerNode {
 POOLIFY_NAMESPACE_END
 // #include <poolify/errors.hpp>
 // #include <poolify/events.hpp>
-
 // #include <poolify/future.hpp>
-/// @file future.hpp
-/// @brief `poolify::Future`: the result of a task, without a system call per task.
-
-// #include <poolify/detail/task_state.hpp>
-// #include <poolify/errors.hpp>
-// #include <poolify/version.hpp>
-
-#include <algorithm>    // std::min
-#include <chrono>       // std::chrono::duration, std::chrono::time_point, std::chrono::steady_clock
-#include <string>       // std::string
-#include <type_traits>  // std::is_same_v
-#include <utility>      // std::exchange
-
-POOLIFY_NAMESPACE_BEGIN
-
-/// How a timed wait on a Future ended (the meaning of `std::future_status`, without `deferred`).
-enum class FutureStatus { ready, timeout };
-
-template <class Data, class Response>
-class Pool;
-
-/// The eventual outcome of one task: its value, its exception (with its original type),
-/// `TaskCancelled` or `TaskAbandoned`. Move-only; one owner, like `std::future`.
-///
-/// Unlike `std::future`, completing a task whose Future nobody waits on makes no system call, and
-/// dropping a Future does not wait: the task still runs (fire and forget).
-///
-/// @code{.cpp}
-/// poolify::Future<int> future = pool.execute(20);
-/// if (future.wait_for(std::chrono::seconds(1)) == poolify::FutureStatus::ready) std::cout << future.get();
-/// @endcode
-template <class Response>
-class Future {
- public:
-  /// An invalid future (`valid()` is false).
-  Future() noexcept = default;
-  Future(Future&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
-  Future& operator=(Future&& other) noexcept {
-    if (this != &other) {
-      reset();
-      state_ = std::exchange(other.state_, nullptr);
-    }
-    return *this;
-  }
-  Future(const Future&) = delete;
-  Future& operator=(const Future&) = delete;
-  /// Lets go of the task; it still runs.
-  ~Future() { reset(); }
-
-  /// Whether this future refers to a task (false once `get()` returned or threw).
-  [[nodiscard]] bool valid() const noexcept { return state_ != nullptr; }
-
-  /// Whether the outcome is there, so that `get()` will not block.
-  [[nodiscard]] bool ready() const {
-    check_valid("ready");
-    return state_->is_done();
-  }
-
-  /// Blocks until the outcome is there.
-  void wait() const {
-    check_valid("wait");
-    state_->wait();
-  }
-
-  /// Blocks until the outcome is there or `timeout` has passed.
-  template <class Rep, class Period>
-  [[nodiscard]] FutureStatus wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
-    return wait_until(std::chrono::steady_clock::now() + timeout);
-  }
-
-  /// Blocks until the outcome is there or `deadline` has come.
-  template <class Clock, class Duration>
-  [[nodiscard]] FutureStatus wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
-    check_valid("wait_until");
-    if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
-      return state_->wait_until(std::chrono::time_point_cast<std::chrono::steady_clock::duration>(deadline))
-                 ? FutureStatus::ready
-                 : FutureStatus::timeout;
-    } else {
-      // Other clocks may jump; re-read them between bounded steady waits.
-      for (;;) {
-        const auto left = deadline - Clock::now();
-        if (left <= decltype(left)::zero()) return state_->is_done() ? FutureStatus::ready : FutureStatus::timeout;
-        const auto step = std::chrono::steady_clock::now() +
-                          std::min<std::chrono::steady_clock::duration>(
-                              std::chrono::duration_cast<std::chrono::steady_clock::duration>(left),
-                              std::chrono::milliseconds(100));
-        if (state_->wait_until(step)) return FutureStatus::ready;
-      }
-    }
-  }
-
-  /// Waits for the outcome and returns the value, or rethrows the task's exception with its original
-  /// type (`TaskCancelled` / `TaskAbandoned` when the task never ran). The future is then invalid.
-  Response get() {
-    check_valid("get");
-    state_->wait();
-    struct Release {
-      Future* future;
-      ~Release() { future->reset(); }
-    } release{this};
-    return state_->take();
-  }
-
-  /// Cancels the task. A task still queued is removed: it never runs and resolves `TaskCancelled`
-  /// (returns true). A running task has its `std::stop_token` signalled; its own outcome stands
-  /// (returns false). A finished task is left as it is (returns false).
-  bool cancel() {
-    check_valid("cancel");
-    return state_->request_cancel();
-  }
-
- private:
-  template <class D, class R>
-  friend class Pool;
-
-  explicit Future(detail::ResultState<Response>* state) noexcept : state_(state) {}
-
-  void check_valid(const char* call) const {
-    if (state_ == nullptr) {
-      detail::throw_pool_error(std::string("poolify::Future::") + call + ": the future has no task (default-constructed, moved from, or get() already called)");
-    }
-  }
-
-  void reset() noexcept {
-    if (state_ != nullptr) std::exchange(state_, nullptr)->release(detail::task_word::future_ref);
-  }
-
-  detail::ResultState<Response>* state_ = nullptr;
-};
-
-POOLIFY_NAMESPACE_END
 // #include <poolify/options.hpp>
 // #include <poolify/statistics.hpp>
 
@@ -3271,13 +3600,14 @@ POOLIFY_NAMESPACE_END
 #include <memory>       // std::unique_ptr, std::make_unique, std::shared_ptr
 #include <mutex>        // std::mutex, std::lock_guard
 #include <optional>     // std::optional
+#include <ranges>       // std::ranges::input_range, std::ranges::sized_range
 #include <span>         // std::span
 #include <stdexcept>    // std::runtime_error
 #include <stop_token>   // std::stop_source, std::stop_token
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <thread>       // std::jthread
-#include <type_traits>  // std::is_move_constructible_v, std::is_void_v
+#include <type_traits>  // std::is_move_constructible_v, std::is_void_v, std::is_lvalue_reference_v
 #include <utility>      // std::move
 #include <vector>       // std::vector
 
@@ -3286,6 +3616,8 @@ namespace detail {
 
 /// The pool whose task the current thread is running, if any (set on worker threads).
 inline thread_local const void* current_pool = nullptr;
+/// The key of the node whose worker the current thread is (meaningful when `current_pool` is set).
+inline thread_local std::size_t current_node = 0;
 
 template <class Data, class Response>
 struct TaskFunctionEntry {
@@ -3471,6 +3803,36 @@ class Pool {
   /// stopped resolves the future `TaskCancelled` at once without queuing anything.
   Future<Response> execute(Data data, std::string_view name, std::stop_token stop) {
     return submit(std::move(data), find_entry(name), &stop);
+  }
+
+  /// Runs the task function `name` (empty: the default one) on each element of `data`, as
+  /// `execute` does, and returns one Future for them all: the responses in input order
+  /// (`std::vector<Response>`; `void` when `Response` is void). Fails fast, like `Promise.all`:
+  /// the first task that throws resolves it with that exception at once, and the other tasks are
+  /// cancelled (those still queued never run and resolve `TaskCancelled`; running ones see their
+  /// stop token and finish). No task is lost either way. An lvalue range's elements are copied,
+  /// an rvalue range's moved. If a submission throws (the pool is destroyed meanwhile, a `Data`
+  /// move throws), the tasks already submitted are cancelled and the exception propagates.
+  template <std::ranges::input_range Range>
+  Future<detail::MapResult<Response>> map_execute(Range&& data, std::string_view name = {}) {
+    const Entry& entry = find_entry(name);
+    check_can_execute();
+    auto* state = new detail::MapState<Response>();
+    try {
+      if constexpr (std::ranges::sized_range<Range>) state->reserve(static_cast<std::size_t>(std::ranges::size(data)));
+      for (auto&& item : data) {
+        if constexpr (std::is_lvalue_reference_v<Range>) {
+          state->add(submit(Data(item), entry, nullptr));
+        } else {
+          state->add(submit(Data(std::move(item)), entry, nullptr));
+        }
+      }
+      return state->arm();
+    } catch (...) {
+      state->cancel_parts();
+      delete state;
+      throw;
+    }
   }
 
   /// Blocks until no task is queued or running, then until the events raised up to then are
@@ -4080,10 +4442,11 @@ class Pool {
       // In a dynamic pool, a node may retire between its choice and the push (the push is then
       // refused), or before the choice (none is eligible): add one if need be and choose again.
       const std::size_t attempts = dynamic ? 4 * max_size_ + 4 : 1;
+      const std::size_t local = local_node(entry);
       for (std::size_t attempt = 1; pushed == Node::Pushed::refused; ++attempt) {
         const bool may_retry = attempt < attempts;
         if (dynamic) grow_if_needed(entry);
-        key = choose_node(entry, task->submitted_ms, may_retry);
+        key = attempt == 1 && local != no_node ? local : choose_node(entry, task->submitted_ms, may_retry);
         if (key == no_node) continue;
         pushed = nodes_[key]->push(task, sleepers_, order ? &*order : nullptr, queued);
         if (pushed == Node::Pushed::refused && (!may_retry || state_.load(std::memory_order_acquire) != State::started)) {
@@ -4108,6 +4471,18 @@ class Pool {
       throw;
     }
     return Future<Response>(task);
+  }
+
+  /// For a task submitted from inside one of this pool's tasks, with stealing on: the submitting
+  /// worker's own node, if the task may run there (work-first, as fork-join pools do: the worker
+  /// runs it next if it waits for it, idle workers steal it otherwise). Else `no_node`: the
+  /// strategy chooses.
+  [[nodiscard]] std::size_t local_node(const Entry& entry) const noexcept {
+    if (detail::current_pool != this || !stealing_.load(std::memory_order_relaxed)) return no_node;
+    const std::size_t key = detail::current_node;
+    if (!entry.affinity.empty() && entry.affinity[key] == 0) return no_node;
+    if (!nodes_[key]->usage.ready.load(std::memory_order_relaxed)) return no_node;
+    return key;
   }
 
   // ---- running
@@ -4163,8 +4538,39 @@ class Pool {
     }
   }
 
+  /// What a worker's helping waits do (see `Future::wait`).
+  class NodeHelper final : public detail::Helper {
+   public:
+    NodeHelper(Pool& pool, Node& node) noexcept : pool_(&pool), node_(&node) {}
+    bool help_once(std::uint64_t mark, bool shallow) noexcept override { return pool_->help(*node_, mark, shallow); }
+
+   private:
+    Pool* pool_;
+    Node* node_;
+  };
+
+  /// A task on `node`'s worker waits on a future: runs one other task (see `detail::Helper`);
+  /// true if it ran one.
+  bool help(Node& node, std::uint64_t mark, bool shallow) noexcept {
+    Task* task = node.pop_newest(mark);
+    if (task == nullptr && shallow) {
+      task = node.pop_newest(0);
+      if (task == nullptr && steal(node, task, true) != Steal::stolen) return false;
+    }
+    if (task == nullptr) return false;
+    after_dequeue();
+    run(node, task, true);
+    return true;
+  }
+
   void work(Node& node) {
     detail::current_pool = this;
+    detail::current_node = node.id();
+    NodeHelper helper(*this, node);
+    detail::current_helper = &helper;
+    struct ForgetHelper {
+      ~ForgetHelper() { detail::current_helper = nullptr; }
+    } forget_helper;
     const bool dynamic_node = node.id() >= min_size_;  // only dynamic pools have such nodes
     // As poolifier's restartWorkerOnError: a worker whose start failed goes away; for a thread,
     // "replacing" it would run the same hook again, so with the option (the default) it simply
@@ -4369,7 +4775,9 @@ class Pool {
   /// Lets `thief`, whose queue is empty, take the newest task of the most loaded other node.
   /// `nothing` when no node has work to steal; `failed` when one has but the steal did not happen
   /// (its newest task may not run on the thief, it was taken meanwhile, or too many nodes steal).
-  Steal steal(Node& thief, Task*& task) noexcept {
+  ///
+  /// A helping wait (`helping`) is not held to the stealing ratio: it must make progress.
+  Steal steal(Node& thief, Task*& task, bool helping = false) noexcept {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     if (active < 2) return Steal::nothing;
     Node* victim = nullptr;
@@ -4387,11 +4795,15 @@ class Pool {
     // poolifier's tasks_stealing_ratio: at most that share of the nodes steal at once.
     const auto limit = static_cast<std::uint32_t>(std::ceil(static_cast<double>(active) * stealing_ratio_.load(std::memory_order_relaxed)));
     std::uint32_t stealing = stealing_nodes_.load(std::memory_order_relaxed);
-    do {
-      if (stealing >= limit) return Steal::failed;
-    } while (!stealing_nodes_.compare_exchange_weak(stealing, stealing + 1, std::memory_order_relaxed));
-    task = victim->steal_for(thief.id());
-    stealing_nodes_.fetch_sub(1, std::memory_order_relaxed);
+    if (helping) {
+      task = victim->steal_for(thief.id());
+    } else {
+      do {
+        if (stealing >= limit) return Steal::failed;
+      } while (!stealing_nodes_.compare_exchange_weak(stealing, stealing + 1, std::memory_order_relaxed));
+      task = victim->steal_for(thief.id());
+      stealing_nodes_.fetch_sub(1, std::memory_order_relaxed);
+    }
     if (task == nullptr) return Steal::failed;
     thief.mark_executing();
     thief.usage.stolen.fetch_add(1, std::memory_order_relaxed);  // a submitter may count a shed task too
@@ -4473,12 +4885,13 @@ class Pool {
   }
 
   /// Runs a task the node took (popped or stole): the node already counts it as executing.
-  void run(Node& node, Task* task) noexcept {
+  /// `nested`: inside a helping wait of the task the node runs, which goes on executing after.
+  void run(Node& node, Task* task, bool nested = false) noexcept {
     detail::NodeUsage& usage = node.usage;
     if (!task->try_claim()) {  // cancelled while queued: its future is already resolved
       task->discard_inputs();
       task->release(detail::task_word::pool_ref);
-      usage.executing.store(0, std::memory_order_release);
+      if (!nested) usage.executing.store(0, std::memory_order_release);
       detail::bump(usage.completed, std::memory_order_release);
       return;
     }
@@ -4489,12 +4902,16 @@ class Pool {
     const std::uint32_t measure = measure_.load(std::memory_order_relaxed);
     const double start = measure != 0 ? detail::now_ms() : 0;
     std::stop_token token;
+    std::optional<std::stop_callback<detail::ForwardStop>> forward_destroy;  // destroy() stops the task too
     if (detail::StopExtras<Response>* extras = task->extras_if_any(); extras != nullptr && extras->source) {
       token = extras->source->get_token();
-      node.forward_destroy.emplace(destroy_source_.get_token(), detail::ForwardStop{&*extras->source});
+      forward_destroy.emplace(destroy_source_.get_token(), detail::ForwardStop{&*extras->source});
     }
+    const std::uint64_t outer_mark = detail::current_mark;  // a nested run is inside a helping wait
+    detail::current_mark = node.queued_so_far();
     task->run(std::move(token));
-    node.forward_destroy.reset();
+    detail::current_mark = outer_mark;
+    forward_destroy.reset();
     task->discard_inputs();
     const bool failed = task->has_error();
     if (measure != 0) record_measurements(usage, function_usage, measure, task->submitted_ms, start, failed);
@@ -4509,7 +4926,7 @@ class Pool {
     }
     std::atomic<std::uint64_t>& outcome = failed ? usage.failed : usage.executed;
     detail::bump(outcome, std::memory_order_release);
-    usage.executing.store(0, std::memory_order_release);
+    if (!nested) usage.executing.store(0, std::memory_order_release);
     detail::bump(usage.completed, std::memory_order_release);
     if (error_ticket) {
       // Read before the task is published: it may be recycled at once, and its future's reader

@@ -38,7 +38,14 @@ inline constexpr std::uint32_t waiter = 4;
 inline constexpr std::uint32_t future_ref = 8;
 inline constexpr std::uint32_t pool_ref = 16;
 inline constexpr std::uint32_t refs = future_ref | pool_ref;
+inline constexpr std::uint32_t continuation = 32;
 }  // namespace task_word
+
+/// What runs when a task is done, on the thread that completes it (`set_continuation`).
+struct Continuation {
+  void (*run)(void* context) noexcept = nullptr;
+  void* context = nullptr;
+};
 
 /// Storage for a result that is constructed at most once, in place.
 template <class Response>
@@ -137,11 +144,28 @@ class ResultState {
   /// waiting Future is the last holder and frees the outcome on its own thread. The wake-up may
   /// then reach a task state already recycled: that is harmless, since task states are never
   /// freed and every waiter re-checks its word after waking.
+  ///
+  /// A continuation set before runs last, here: its owner holds the Future, so the task cannot be
+  /// recycled under it, and nothing here touches the task after it.
   void publish(bool drop_pool_ref) noexcept {
     const std::uint32_t change = (task_word::done - task_word::running) - (drop_pool_ref ? task_word::pool_ref : 0U);
     const std::uint32_t before = word_.fetch_add(change, std::memory_order_acq_rel);
     if ((before & task_word::waiter) != 0) wake_all(word_);
+    if ((before & task_word::continuation) != 0) {
+      const Continuation next = continuation_;
+      next.run(next.context);
+      return;
+    }
     if (((before + change) & task_word::refs) == 0) recycle_(this);
+  }
+
+  /// Has `next` run when the task is done, on the thread that completes it; false (and nothing
+  /// set) when it is done already: the caller goes on itself. At most one continuation per task,
+  /// set by the Future's owner, which keeps the Future until the continuation has run.
+  bool set_continuation(Continuation next) noexcept {
+    continuation_ = next;
+    const std::uint32_t before = word_.fetch_or(task_word::continuation, std::memory_order_acq_rel);
+    return (before & task_word::phase_mask) != task_word::done;
   }
 
   /// Lets go of one reference; the last holder of a done task recycles it.
@@ -210,6 +234,7 @@ class ResultState {
   ValueSlot<Response> slot_;
   std::exception_ptr error_;
   std::unique_ptr<StopExtras<Response>> extras_;
+  Continuation continuation_{};
   RecycleFunction recycle_;
 };
 
@@ -273,6 +298,9 @@ class TaskState final : public ResultState<Response> {
 
   /// Its task function's slot in the pool, for per-function usage.
   std::uint32_t function_slot = 0;
+
+  /// Its place in the order tasks were queued on its node (see `WorkerNode::pop_newest`).
+  std::uint64_t queue_stamp = 0;
 
   TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
 

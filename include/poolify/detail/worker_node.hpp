@@ -18,7 +18,7 @@
 #include <memory>      // std::shared_ptr
 #include <mutex>       // std::lock_guard
 #include <optional>    // std::optional
-#include <stop_token>  // std::stop_callback, std::stop_source
+#include <stop_token>  // std::stop_source
 #include <thread>      // std::jthread
 
 POOLIFY_NAMESPACE_BEGIN
@@ -82,6 +82,7 @@ class WorkerNode {
       } else {
         queue_.insert(priority_place(*task, *order), task);  // the same
       }
+      stamp(*task);
       queued_after = publish_length();
       bump(usage.submitted, std::memory_order_release);
       asleep = take_sleeper();
@@ -103,6 +104,20 @@ class WorkerNode {
     usage.queued.store(queue_.size(), std::memory_order_release);
     // The next task's state was written by its submitter: start fetching it while this one runs.
     if (!queue_.empty()) prefetch_for_write(queue_.front());
+    return task;
+  }
+
+  /// How many tasks were queued here so far: a task queued from now on gets a higher stamp.
+  [[nodiscard]] std::uint64_t queued_so_far() const noexcept { return stamps_.load(std::memory_order_relaxed); }
+
+  /// For a helping wait of the task this node's worker runs: the newest queued task if it was
+  /// queued after stamp `after`, or nullptr. The node counts as executing already.
+  Task* pop_newest(std::uint64_t after) noexcept {
+    if (usage.queued.load(std::memory_order_relaxed) == 0) return nullptr;
+    std::lock_guard lock(queue_lock_);
+    if (queue_.empty() || queue_.back()->queue_stamp <= after) return nullptr;
+    Task* task = queue_.pop_back();
+    usage.queued.store(queue_.size(), std::memory_order_release);
     return task;
   }
 
@@ -164,6 +179,7 @@ class WorkerNode {
         return std::nullopt;  // the target's queue could not grow: the task stays here
       }
       slot = task->function_slot;
+      target.stamp(*task);
       queue_.pop_back();
       usage.queued.store(queue_.size(), std::memory_order_relaxed);
       target.publish_length();
@@ -350,7 +366,6 @@ class WorkerNode {
   std::uint32_t last_stolen_slot = no_slot;  // worker only: the function of the last task it stole in a row
   std::jthread thread;                      // the worker; joined by the pool
   std::shared_ptr<std::atomic<bool>> exited;  // set by the worker as its last step (see Pool::start_node)
-  std::optional<std::stop_callback<ForwardStop>> forward_destroy;  // worker thread only
 
  private:
   [[nodiscard]] bool has_work_or_stop() const noexcept {
@@ -381,6 +396,13 @@ class WorkerNode {
 
   [[nodiscard]] bool stealable_locked() const noexcept { return worth_stealing(queue_.size()); }
 
+  /// Under the queue lock: gives a task queued here the next stamp.
+  void stamp(Task& task) noexcept {
+    const std::uint64_t next = stamps_.load(std::memory_order_relaxed) + 1;
+    stamps_.store(next, std::memory_order_relaxed);
+    task.queue_stamp = next;
+  }
+
   /// Under the queue lock: publishes the queue's length (and its high-water mark); returns it.
   std::uint64_t publish_length() noexcept {
     const std::uint64_t queued = queue_.size();
@@ -400,6 +422,7 @@ class WorkerNode {
   mutable Spinlock queue_lock_;  // mutable: readers of the queue take it too
   bool closed_ = true;        // guarded by queue_lock_
   RingDeque<Task*> queue_;    // guarded by queue_lock_
+  std::atomic<std::uint64_t> stamps_{0};  // written under queue_lock_; read by the worker without it
   alignas(cache_line) std::atomic<bool> stopping_{false};
 };
 
