@@ -43,12 +43,15 @@ class MapState final : public ResultState<MapResult<Response>> {
   Future<MapResult<Response>> arm() {
     links_.resize(parts_.size());
     Future<MapResult<Response>> whole(this);
-    remaining_.store(parts_.size(), std::memory_order_relaxed);
+    remaining_.store(parts_.size(), std::memory_order_relaxed);  // before any part can be done with it
     if (parts_.empty()) {
       finish_all();
       return whole;
     }
-    for (std::size_t index = 0; index < parts_.size(); ++index) {
+    // Once the last part is watched, the parts may all finish and the last one clear `parts_`:
+    // nothing here reads it after that.
+    const std::size_t count = parts_.size();
+    for (std::size_t index = 0; index < count; ++index) {
       links_[index] = Link{this, index};
       if (!parts_[index].state_->set_continuation({&MapState::on_part_done, &links_[index]})) {
         part_done(index);
@@ -77,7 +80,7 @@ class MapState final : public ResultState<MapResult<Response>> {
     ResultState<Response>& part = *parts_[index].state_;
     if (part.has_error() && !failed_.exchange(true, std::memory_order_acq_rel)) {
       if (this->try_claim()) {
-        this->set_error(part.error());
+        this->set_error(part.take_error());  // moved: no part is left holding what the user reads
         this->publish(false);  // the parts still hold the state
       }
       for (std::size_t other = 0; other < parts_.size(); ++other) {
