@@ -2,6 +2,7 @@
 
 #include <atomic>              // std::atomic
 #include <chrono>              // std::chrono
+#include <cstdint>             // std::uint64_t
 #include <latch>               // std::latch
 #include <memory>              // std::unique_ptr
 #include <new>                 // std::bad_alloc
@@ -256,4 +257,50 @@ TEST_CASE("cancel racing completion gives exactly one outcome", "[future][cancel
   CHECK(cancelled + completed == 20000);
   CHECK(ran == completed);
   CHECK(pool.info().executed_tasks == static_cast<std::uint64_t>(completed));
+}
+
+TEST_CASE("cancel racing completion 100k times: one outcome and at most one event per task", "[future][cancel]") {
+  // Odd tasks throw. Per task: cancel() said it removed the task exactly when get() throws
+  // TaskCancelled; a task that ran has its own outcome; task_error fires once per task that ran
+  // and threw, never for a cancelled one; the counters agree once the pool is idle.
+  std::atomic<std::uint64_t> ran{0};
+  poolify::FixedPool<int, int> pool(2, [&ran](int x) -> int {
+    ran.fetch_add(1, std::memory_order_relaxed);
+    if (x % 2 == 1) throw std::runtime_error("odd");
+    return x;
+  }, {.start_workers = false});
+  std::atomic<std::uint64_t> error_events{0};
+  pool.on(poolify::PoolEvent::task_error, [&error_events](const poolify::Event& event) {
+    if (event.message == "odd") error_events.fetch_add(1, std::memory_order_relaxed);
+  });
+  pool.start();
+  constexpr int rounds = 100000;
+  std::uint64_t cancelled = 0;
+  std::uint64_t values = 0;
+  std::uint64_t errors = 0;
+  std::uint64_t mismatches = 0;
+  for (int i = 0; i < rounds; ++i) {
+    poolify::Future<int> future = pool.execute(i);
+    const bool removed = future.cancel();
+    try {
+      mismatches += future.get() == i && !removed ? 0 : 1;
+      ++values;
+    } catch (const poolify::TaskCancelled&) {
+      mismatches += removed ? 0 : 1;
+      ++cancelled;
+    } catch (const std::runtime_error&) {
+      mismatches += removed || i % 2 == 0 ? 1 : 0;
+      ++errors;
+    }
+  }
+  pool.wait_idle();  // also delivers the task_error events raised so far
+  CHECK(mismatches == 0);
+  CHECK(cancelled + values + errors == rounds);
+  CHECK(ran.load() == values + errors);
+  CHECK(error_events.load() == errors);
+  const poolify::PoolInfo info = pool.info();
+  CHECK(info.executed_tasks == values);
+  CHECK(info.failed_tasks == errors);
+  CHECK(info.queued_tasks == 0);
+  CHECK(info.executing_tasks == 0);
 }
