@@ -1149,6 +1149,7 @@ POOLIFY_NAMESPACE_END
 #include <chrono>     // std::chrono::steady_clock, std::chrono::microseconds
 #include <cstddef>    // std::size_t
 #include <cstdint>    // std::uint64_t
+#include <thread>     // std::this_thread::yield
 
 POOLIFY_NAMESPACE_BEGIN
 namespace detail {
@@ -1181,7 +1182,7 @@ inline thread_local std::size_t helping_depth = 0;
 /// Each nested helping wait runs a task on the same stack, and the stack is finite. Up to this
 /// depth a waiting worker runs any task it can find (older tasks of its node, tasks stolen from
 /// other nodes: whole unrelated subtrees may then nest on its stack)...
-inline constexpr std::size_t max_shallow_depth = 32;
+inline constexpr std::size_t max_shallow_depth = 128;
 /// ...up to this one only tasks queued on its node since the waiting task began (what it
 /// submitted, and their descendants: the nesting of the user's own recursion). Beyond, it waits
 /// without helping, looking again every millisecond at most; other workers still steal from it.
@@ -1202,10 +1203,20 @@ void help_until_done(const State& state) noexcept {
   const bool shallow = helping_depth < max_shallow_depth;
   const std::uint64_t mark = current_mark;
   ++helping_depth;
+  // Nothing to run: look again after a yield, a few times (the awaited task or new work often
+  // comes within microseconds, and a yield gives the core to whoever needs it), then nap.
+  constexpr int yields = 64;
+  int idle_rounds = 0;
   auto nap = std::chrono::microseconds(20);
   while (!state.is_done()) {
     if (may_help && helper->help_once(mark, shallow)) {
+      idle_rounds = 0;
       nap = std::chrono::microseconds(20);
+      continue;
+    }
+    if (idle_rounds < yields) {
+      ++idle_rounds;
+      std::this_thread::yield();
       continue;
     }
     if (state.wait_until(std::chrono::steady_clock::now() + nap)) break;
