@@ -1,5 +1,6 @@
 // co_await on poolify futures: a coroutine awaits pool tasks one after the other without blocking
-// a thread; many such coroutines run at once over a pool of two workers.
+// a thread; many such coroutines run at once over a pool of two workers. Then task functions that
+// are coroutines (poolify::Task): one worker keeps eight of them in flight while they await.
 //
 // Build and run: cmake --build build --target coroutines && ./build/examples/coroutines
 
@@ -66,7 +67,31 @@ int main() {
     for (const char c : "record-" + std::to_string(id)) expected += static_cast<unsigned char>(c);
   }
   std::printf("%d jobs, %d failed, checksum total %ld (expected %ld)\n", jobs, failures.load(), total.load(), expected);
-  const bool ok = failures.load() == jobs / 100 && total.load() == expected;
+
+  // A coroutine task function: while one task awaits the checksum pool, its worker starts the
+  // next one, up to `concurrency` at once (poolifier's async task functions).
+  std::atomic<int> in_flight{0};
+  std::atomic<int> most_in_flight{0};
+  poolify::FixedPool<int, int> pipeline(1, [&](int id) -> poolify::Task<int> {
+    const int now = in_flight.fetch_add(1) + 1;
+    for (int seen = most_in_flight.load(); now > seen && !most_in_flight.compare_exchange_weak(seen, now);) {
+    }
+    const int sum = co_await checksum.execute("item-" + std::to_string(id));
+    in_flight.fetch_sub(1);
+    co_return sum;
+  }, {.tasks_queue_options = {.concurrency = 8}});
+  std::vector<poolify::Future<int>> sums;
+  for (int id = 0; id < 200; ++id) sums.push_back(pipeline.execute(id));
+  long pipeline_total = 0;
+  for (auto& sum : sums) pipeline_total += sum.get();
+  long pipeline_expected = 0;
+  for (int id = 0; id < 200; ++id) {
+    for (const char c : "item-" + std::to_string(id)) pipeline_expected += static_cast<unsigned char>(c);
+  }
+  std::printf("pipeline: 200 coroutine tasks on 1 worker, at most %d in flight at once (concurrency 8), total %ld\n",
+              most_in_flight.load(), pipeline_total);
+  const bool ok = failures.load() == jobs / 100 && total.load() == expected && pipeline_total == pipeline_expected &&
+                  most_in_flight.load() <= 8;
   std::printf("%s\n", ok ? "coroutines ok" : "coroutines FAILED");
   return ok ? 0 : 1;
 }

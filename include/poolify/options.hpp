@@ -118,7 +118,10 @@ struct TaskStatisticsRequirements {
 /// Options of the worker nodes' task queues (poolifier's `tasksQueueOptions`).
 struct TasksQueueOptions {
   std::size_t size = 0;         ///< Back-pressure threshold per node (not a capacity); 0 means max_size squared.
-  std::size_t concurrency = 1;  ///< Tasks in flight per node (counts for `busy_worker_nodes`; more needs helping waits).
+  /// Tasks in flight per node: how many coroutine task functions (`poolify::Task`) a node keeps
+  /// started and suspended at once; a plain task counts while it runs. `busy_worker_nodes` counts
+  /// nodes with this many tasks queued or in flight.
+  std::size_t concurrency = 1;
   bool task_stealing = true;    ///< Idle nodes steal the newest task of the most loaded node.
   bool tasks_stealing_on_back_pressure = true;  ///< A node at its threshold hands tasks to nodes below it.
   double tasks_stealing_ratio = 0.6;            ///< Most nodes stealing at once, as a share (0: no stealing).

@@ -22,6 +22,7 @@
 #include <poolify/strategies/round_robin.hpp>
 #include <poolify/strategies/strategy.hpp>
 #include <poolify/strategies/weighted_round_robin.hpp>
+#include <poolify/task.hpp>
 #include <poolify/task_function.hpp>
 #include <poolify/version.hpp>
 
@@ -30,6 +31,7 @@
 #include <atomic>       // std::atomic
 #include <chrono>       // std::chrono::steady_clock
 #include <cmath>        // std::ceil
+#include <coroutine>    // std::coroutine_handle
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
 #include <cstdio>       // std::fputs, stderr
@@ -214,6 +216,7 @@ class Pool {
       std::lock_guard lifecycle(lifecycle_mutex_);
       stop_nodes(active);
       join_retired_threads(true);
+      wait_for_coroutines(active);
       live_nodes_.store(0, std::memory_order_release);
       active_nodes_.store(0, std::memory_order_release);
       ready_.store(false, std::memory_order_release);
@@ -511,7 +514,8 @@ class Pool {
     const std::uint64_t back_pressure_size = back_pressure_size_.load(std::memory_order_relaxed);
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
-      const std::uint64_t executing = usage.executing.load(std::memory_order_acquire);
+      const std::uint64_t executing =
+          usage.executing.load(std::memory_order_acquire) + usage.suspended.load(std::memory_order_acquire);
       if (usage.ready.load(std::memory_order_acquire)) {
         ++info.worker_nodes;
         if (key >= min_size_) ++dynamic_nodes;
@@ -520,8 +524,10 @@ class Pool {
         if (usage.queued.load(std::memory_order_relaxed) >= back_pressure_size) ++back_pressured;
       }
       info.executing_tasks += executing;
-      info.executed_tasks += usage.executed.load(std::memory_order_acquire);
-      info.failed_tasks += usage.failed.load(std::memory_order_acquire);
+      info.executed_tasks += usage.executed.load(std::memory_order_acquire) +
+                             usage.coroutines_executed.load(std::memory_order_acquire);
+      info.failed_tasks +=
+          usage.failed.load(std::memory_order_acquire) + usage.coroutines_failed.load(std::memory_order_acquire);
       queued += usage.queued.load(std::memory_order_acquire);
       max_queued += usage.max_queued.load(std::memory_order_acquire);
       stolen += usage.stolen.load(std::memory_order_relaxed);
@@ -569,11 +575,14 @@ class Pool {
       node.id = key;
       node.ready = usage.ready.load(std::memory_order_acquire);
       node.dynamic = key >= min_size_;
-      node.tasks.executed = usage.executed.load(std::memory_order_acquire);
-      node.tasks.executing = usage.executing.load(std::memory_order_acquire);
+      node.tasks.executed =
+          usage.executed.load(std::memory_order_acquire) + usage.coroutines_executed.load(std::memory_order_acquire);
+      node.tasks.executing =
+          usage.executing.load(std::memory_order_acquire) + usage.suspended.load(std::memory_order_acquire);
       node.tasks.queued = usage.queued.load(std::memory_order_acquire);
       node.tasks.max_queued = usage.max_queued.load(std::memory_order_acquire);
-      node.tasks.failed = usage.failed.load(std::memory_order_acquire);
+      node.tasks.failed =
+          usage.failed.load(std::memory_order_acquire) + usage.coroutines_failed.load(std::memory_order_acquire);
       node.tasks.stolen = usage.stolen.load(std::memory_order_relaxed);
       node.tasks.sequentially_stolen = usage.sequentially_stolen.load(std::memory_order_relaxed);
       node.run_time = statistics_of(usage.run_time);
@@ -1023,6 +1032,8 @@ class Pool {
     bool idle = false;         // a dynamic node: it ran dry at `idle_since` and has run nothing since
     std::chrono::steady_clock::time_point idle_since{};
     for (;;) {
+      // A node runs up to `concurrency` coroutine tasks at once (plain tasks count only while they run).
+      if (node.usage.suspended.load(std::memory_order_relaxed) != 0) wait_for_capacity(node);
       if (Task* task = node.pop()) {
         idle = false;
         if (node.usage.sequentially_stolen.load(std::memory_order_relaxed) != 0) {
@@ -1333,6 +1344,10 @@ class Pool {
       detail::bump(usage.completed, std::memory_order_release);
       return;
     }
+    if (task->function().is_coroutine()) {
+      start_coroutine(node, task, nested);
+      return;
+    }
     // With two task functions or more, the node keeps usage per function too (poolifier's rule).
     detail::FunctionUsage* function_usage =
         per_function_.load(std::memory_order_relaxed) ? node.functions.get_or_make(task->function_slot) : nullptr;
@@ -1382,6 +1397,126 @@ class Pool {
       return;
     }
     task->publish(true);
+  }
+
+  // ---- coroutine task functions
+
+  using Promise = typename poolify::Task<Response>::promise_type;
+
+  /// Starts a claimed task whose function is a coroutine: it runs here until it first suspends
+  /// (or ends), then the worker is free; the node counts it in flight (`suspended`) until it ends,
+  /// wherever it resumes (see `coroutine_ended`).
+  void start_coroutine(Node& node, Task* task, bool nested) noexcept {
+    detail::NodeUsage& usage = node.usage;
+    usage.suspended.fetch_add(1, std::memory_order_acq_rel);
+    if (!nested) usage.executing.store(0, std::memory_order_release);  // in flight as `suspended` instead
+    task->owner = this;
+    task->run_node = node.id();
+    std::stop_token token;
+    if (detail::StopExtras<Response>* extras = task->extras_if_any(); extras != nullptr && extras->source) {
+      token = extras->source->get_token();
+      // Lives with the task (not this frame): destroy() stops a suspended coroutine task too.
+      extras->forward_destroy.emplace(destroy_source_.get_token(), detail::ForwardStop{&*extras->source});
+    }
+    std::coroutine_handle<Promise> coroutine;
+    try {
+      coroutine = task->make_coroutine(std::move(token)).release();
+    } catch (...) {
+      task->set_error(std::current_exception());  // calling the function threw: it never started
+    }
+    task->discard_inputs();
+    if (!coroutine) {
+      coroutine_ended(task, coroutine);
+      return;
+    }
+    task->coroutine = coroutine.address();
+    coroutine.promise().on_done = {&Pool::on_coroutine_done, task};
+    const std::uint64_t outer_mark = detail::current_mark;
+    detail::current_mark = node.queued_so_far();
+    coroutine.resume();  // may end it (and recycle the task) before it returns
+    detail::current_mark = outer_mark;
+  }
+
+  /// The coroutine of `context` (a task) returned or threw: called from its final suspension.
+  static void on_coroutine_done(void* context) noexcept {
+    auto* task = static_cast<Task*>(context);
+    static_cast<Pool*>(task->owner)->coroutine_ended(task, std::coroutine_handle<Promise>::from_address(task->coroutine));
+  }
+
+  /// A coroutine task ended (or could not start: no `coroutine`): takes its outcome, frees its
+  /// frame, counts it, publishes it. Runs on whatever thread ended it: counters with atomic adds.
+  void coroutine_ended(Task* task, std::coroutine_handle<Promise> coroutine) noexcept {
+    detail::NodeUsage& usage = nodes_[task->run_node]->usage;
+    if (coroutine) {
+      Promise& promise = coroutine.promise();
+      if (promise.error) {
+        task->set_error(std::move(promise.error));
+      } else {
+        try {
+          if constexpr (std::is_void_v<Response>) {
+            task->set_value();
+          } else {
+            task->set_value(std::move(*promise.value));
+          }
+        } catch (...) {
+          task->set_error(std::current_exception());  // moving the response threw
+        }
+      }
+      coroutine.destroy();  // from its final suspension: nothing touches the frame after this
+      task->coroutine = nullptr;
+    }
+    if (detail::StopExtras<Response>* extras = task->extras_if_any()) extras->forward_destroy.reset();
+    const bool failed = task->has_error();
+    std::optional<detail::EventHub::Ticket> error_ticket;
+    if (failed && events_.wants(PoolEvent::task_error)) error_ticket = reserve_event();
+    (failed ? usage.coroutines_failed : usage.coroutines_executed).fetch_add(1, std::memory_order_release);
+    usage.coroutines_completed.fetch_add(1, std::memory_order_seq_cst);
+    usage.suspended.fetch_sub(1, std::memory_order_seq_cst);
+    if (usage.capacity_waiter.load(std::memory_order_seq_cst) != 0) detail::wake_all(usage.suspended);
+    if (idle_waiters_.load(std::memory_order_seq_cst) != 0) notify_idle();
+    Event event;
+    if (error_ticket) {
+      try {
+        event.error = task->error();
+        event.message = message_of(event.error);
+        event.task_function = name_of(task->function_slot);
+      } catch (...) {
+        report_listener_error(this, std::current_exception());
+      }
+    }
+    task->publish(true);
+    if (error_ticket) emit_task_error(*error_ticket, std::move(event));
+  }
+
+  /// The worker of `node` waits while the node has as many coroutine tasks in flight as its
+  /// concurrency (looking at a stop request every 10 ms).
+  void wait_for_capacity(Node& node) noexcept {
+    detail::NodeUsage& usage = node.usage;
+    const auto concurrency = static_cast<std::uint32_t>(concurrency_.load(std::memory_order_relaxed));
+    while (usage.suspended.load(std::memory_order_acquire) >= concurrency && !node.stop_requested()) {
+      usage.capacity_waiter.store(1, std::memory_order_seq_cst);
+      const std::uint32_t seen = usage.suspended.load(std::memory_order_seq_cst);
+      if (seen >= concurrency) {
+        detail::wait_on_until(usage.suspended, seen, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
+      }
+      usage.capacity_waiter.store(0, std::memory_order_relaxed);
+    }
+  }
+
+  /// destroy(): waits until no coroutine task is in flight on any node (their stop tokens are
+  /// signalled; like a running task, one that never ends keeps destroy() waiting).
+  void wait_for_coroutines(std::size_t active) noexcept {
+    for (std::size_t key = 0; key < active; ++key) {
+      detail::NodeUsage& usage = nodes_[key]->usage;
+      for (std::uint32_t seen = usage.suspended.load(std::memory_order_acquire); seen != 0;
+           seen = usage.suspended.load(std::memory_order_acquire)) {
+        usage.capacity_waiter.store(1, std::memory_order_seq_cst);
+        if (usage.suspended.load(std::memory_order_seq_cst) == seen) {
+          detail::wait_on_until(usage.suspended, seen, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
+        }
+      }
+      usage.capacity_waiter.store(0, std::memory_order_relaxed);
+    }
   }
 
   /// A place for an event built later; none (the event is then dropped) if even that fails.
@@ -1666,6 +1801,7 @@ class Pool {
     std::uint64_t finished = 0;
     for (std::size_t key = 0; key < count; ++key) {
       finished += nodes_[key]->usage.completed.load(std::memory_order_seq_cst);
+      finished += nodes_[key]->usage.coroutines_completed.load(std::memory_order_seq_cst);
       finished += nodes_[key]->usage.discarded.load(std::memory_order_seq_cst);
     }
     std::uint64_t submitted = 0;

@@ -27,4 +27,5 @@
 #include <poolify/strategies/round_robin.hpp>
 #include <poolify/strategies/strategy.hpp>
 #include <poolify/strategies/weighted_round_robin.hpp>
+#include <poolify/task.hpp>
 #include <poolify/task_function.hpp>

@@ -4,6 +4,7 @@
 
 #include <poolify/errors.hpp>
 #include <poolify/options.hpp>
+#include <poolify/task.hpp>
 #include <poolify/version.hpp>
 
 #include <concepts>     // std::same_as
@@ -14,7 +15,7 @@
 #include <optional>     // std::optional
 #include <stop_token>   // std::stop_token
 #include <string>       // std::string
-#include <type_traits>  // std::is_invocable_r_v, std::decay_t, std::is_function_v
+#include <type_traits>  // std::is_invocable_r_v, std::invoke_result_t, std::is_same_v, std::decay_t, std::is_function_v
 #include <utility>      // std::move, std::forward
 #include <vector>       // std::vector
 
@@ -57,27 +58,64 @@ namespace detail {
 template <class Data, class Response>
 class TaskFunctionModelBase {
  public:
-  explicit TaskFunctionModelBase(bool takes_stop_token) noexcept : takes_stop_token_(takes_stop_token) {}
+  TaskFunctionModelBase(bool takes_stop_token, bool coroutine) noexcept
+      : takes_stop_token_(takes_stop_token), coroutine_(coroutine) {}
   TaskFunctionModelBase(const TaskFunctionModelBase&) = delete;
   TaskFunctionModelBase& operator=(const TaskFunctionModelBase&) = delete;
   virtual ~TaskFunctionModelBase() = default;
+  /// Calls a plain function.
   virtual Response invoke(Data&& data, std::stop_token token) const = 0;
+  /// Calls a coroutine function: its coroutine, not started yet.
+  virtual Task<Response> invoke_coroutine(Data&& data, std::stop_token token) const = 0;
   [[nodiscard]] bool takes_stop_token() const noexcept { return takes_stop_token_; }
+  /// Whether the function is a coroutine returning `Task<Response>`.
+  [[nodiscard]] bool is_coroutine() const noexcept { return coroutine_; }
 
  private:
   bool takes_stop_token_;
+  bool coroutine_;
 };
+
+/// Whether `F` called as const with `Args...` returns exactly `Task<Response>`.
+template <class Response, class F, class... Args>
+constexpr bool returns_task() {
+  if constexpr (std::is_invocable_v<const F&, Args...>) {
+    return std::is_same_v<std::invoke_result_t<const F&, Args...>, Task<Response>>;
+  } else {
+    return false;
+  }
+}
 
 template <class Data, class Response, class F>
 class TaskFunctionModel final : public TaskFunctionModelBase<Data, Response> {
  public:
-  static constexpr bool plain = std::is_invocable_r_v<Response, const F&, Data>;
+  static constexpr bool coroutine_plain = returns_task<Response, F, Data>();
+  static constexpr bool coroutine =
+      coroutine_plain || returns_task<Response, F, Data, std::stop_token>();
+  static constexpr bool plain = coroutine ? coroutine_plain : std::is_invocable_r_v<Response, const F&, Data>;
 
   explicit TaskFunctionModel(F function)
-      : TaskFunctionModelBase<Data, Response>(!plain), function_(std::move(function)) {}
+      : TaskFunctionModelBase<Data, Response>(!plain, coroutine), function_(std::move(function)) {}
 
   Response invoke(Data&& data, std::stop_token token) const override {
-    if constexpr (plain) {
+    if constexpr (coroutine) {
+      (void)data;
+      (void)token;
+      throw_pool_error("poolify::TaskFunction: a coroutine task function runs only in a pool");
+    } else if constexpr (plain) {
+      (void)token;
+      return std::invoke(function_, std::move(data));
+    } else {
+      return std::invoke(function_, std::move(data), std::move(token));
+    }
+  }
+
+  Task<Response> invoke_coroutine(Data&& data, std::stop_token token) const override {
+    if constexpr (!coroutine) {
+      (void)data;
+      (void)token;
+      throw_pool_error("poolify::TaskFunction: not a coroutine task function");
+    } else if constexpr (plain) {
       (void)token;
       return std::invoke(function_, std::move(data));
     } else {
@@ -118,10 +156,13 @@ class TaskFunction {
   {
     using Callable = std::decay_t<F>;
     static_assert(std::is_invocable_r_v<Response, const Callable&, Data> ||
-                      std::is_invocable_r_v<Response, const Callable&, Data, std::stop_token>,
+                      std::is_invocable_r_v<Response, const Callable&, Data, std::stop_token> ||
+                      detail::returns_task<Response, Callable, Data>() ||
+                      detail::returns_task<Response, Callable, Data, std::stop_token>(),
                   "poolify::TaskFunction: the callable must be invocable as const with (Data) or "
-                  "(Data, std::stop_token) and return something convertible to Response; it runs on "
-                  "several worker threads at once, so a `mutable` lambda is refused");
+                  "(Data, std::stop_token) and return something convertible to Response (or be a "
+                  "coroutine returning poolify::Task<Response>); it runs on several worker threads "
+                  "at once, so a `mutable` lambda is refused");
     if (detail::is_null_callable(function)) {
       detail::throw_invalid_argument("taskFunction object 'taskFunction' property is not a function");
     }
@@ -132,7 +173,11 @@ class TaskFunction {
   /// Whether the callable takes a `std::stop_token` (the pool then makes one per task).
   [[nodiscard]] bool takes_stop_token() const noexcept { return model_->takes_stop_token(); }
 
-  /// Calls the callable on this thread.
+  /// Whether the callable is a coroutine returning `poolify::Task<Response>`.
+  [[nodiscard]] bool is_coroutine() const noexcept { return model_->is_coroutine(); }
+
+  /// Calls the callable on this thread (a coroutine task function throws `PoolError`: it runs
+  /// only in a pool).
   Response operator()(Data data, std::stop_token token = {}) const {
     return model_->invoke(std::move(data), std::move(token));
   }

@@ -217,7 +217,10 @@ struct TaskStatisticsRequirements {
 /// Options of the worker nodes' task queues (poolifier's `tasksQueueOptions`).
 struct TasksQueueOptions {
   std::size_t size = 0;         ///< Back-pressure threshold per node (not a capacity); 0 means max_size squared.
-  std::size_t concurrency = 1;  ///< Tasks in flight per node (counts for `busy_worker_nodes`; more needs helping waits).
+  /// Tasks in flight per node: how many coroutine task functions (`poolify::Task`) a node keeps
+  /// started and suspended at once; a plain task counts while it runs. `busy_worker_nodes` counts
+  /// nodes with this many tasks queued or in flight.
+  std::size_t concurrency = 1;
   bool task_stealing = true;    ///< Idle nodes steal the newest task of the most loaded node.
   bool tasks_stealing_on_back_pressure = true;  ///< A node at its threshold hands tasks to nodes below it.
   double tasks_stealing_ratio = 0.6;            ///< Most nodes stealing at once, as a share (0: no stealing).
@@ -260,6 +263,131 @@ POOLIFY_NAMESPACE_END
 
 // #include <poolify/errors.hpp>
 // #include <poolify/options.hpp>
+
+// #include <poolify/task.hpp>
+/// @file task.hpp
+/// @brief `poolify::Task<R>`: the coroutine type of task functions that suspend.
+
+// #include <poolify/detail/continuation.hpp>
+/// @file continuation.hpp
+/// @brief What runs when a task is done, on the thread that completes it.
+
+// #include <poolify/version.hpp>
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+/// A function and its argument, run by whoever completes a task (see `ResultState::set_continuation`)
+/// or ends a coroutine task function (see `Task`).
+struct Continuation {
+  void (*run)(void* context) noexcept = nullptr;
+  void* context = nullptr;
+};
+
+}  // namespace detail
+POOLIFY_NAMESPACE_END
+// #include <poolify/version.hpp>
+
+#include <coroutine>    // std::coroutine_handle, std::suspend_always
+#include <exception>    // std::exception_ptr, std::current_exception
+#include <optional>     // std::optional
+#include <type_traits>  // std::is_void_v
+#include <utility>      // std::exchange, std::forward, std::move
+
+POOLIFY_NAMESPACE_BEGIN
+
+template <class R>
+class Task;
+
+namespace detail {
+
+/// The result part of a Task's promise: a value (or nothing for void) or an exception.
+template <class R>
+struct TaskResult {
+  std::optional<R> value;
+  template <class V>
+  void return_value(V&& result) {
+    value.emplace(std::forward<V>(result));
+  }
+};
+template <>
+struct TaskResult<void> {
+  void return_void() noexcept {}
+};
+
+}  // namespace detail
+
+/// A task function that is a coroutine returns `poolify::Task<Response>`:
+///
+/// @code{.cpp}
+/// poolify::FixedPool<int, int> pool(1, [&other](int x) -> poolify::Task<int> {
+///   const int y = co_await other.execute(x);  // the worker runs other tasks meanwhile
+///   co_return y + 1;
+/// }, {.tasks_queue_options = {.concurrency = 4}});
+/// @endcode
+///
+/// The pool starts it on a worker; when it suspends (`co_await`), the worker goes on with other
+/// tasks, and with `TasksQueueOptions::concurrency` = N a node keeps up to N such tasks in flight.
+/// It resumes wherever what it awaits completes it (for a `poolify::Future`: on the thread that
+/// completed that task), and its pool task completes when it returns. Only a pool can run a Task:
+/// it starts suspended and is not awaitable itself.
+template <class R>
+class Task {
+ public:
+  struct promise_type : detail::TaskResult<R> {
+    std::exception_ptr error;
+    detail::Continuation on_done{};  // set by the pool before it starts the coroutine
+
+    Task get_return_object() noexcept { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    void unhandled_exception() noexcept { error = std::current_exception(); }
+
+    struct FinalAwaiter {
+      [[nodiscard]] bool await_ready() const noexcept { return false; }
+      /// Tells the pool; it may destroy the frame, so nothing here touches it after.
+      void await_suspend(std::coroutine_handle<promise_type> self) noexcept {
+        const detail::Continuation done = self.promise().on_done;
+        done.run(done.context);
+      }
+      void await_resume() const noexcept {}
+    };
+    FinalAwaiter final_suspend() noexcept { return {}; }
+  };
+
+  Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  Task& operator=(Task&& other) noexcept {
+    if (this != &other) {
+      if (handle_) handle_.destroy();
+      handle_ = std::exchange(other.handle_, {});
+    }
+    return *this;
+  }
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+  /// Destroys a coroutine the pool never started.
+  ~Task() {
+    if (handle_) handle_.destroy();
+  }
+
+  /// The coroutine, for the pool that runs it (internal).
+  [[nodiscard]] std::coroutine_handle<promise_type> release() noexcept { return std::exchange(handle_, {}); }
+
+ private:
+  explicit Task(std::coroutine_handle<promise_type> handle) noexcept : handle_(handle) {}
+
+  std::coroutine_handle<promise_type> handle_;
+};
+
+namespace detail {
+
+template <class T>
+struct IsTask : std::false_type {};
+template <class R>
+struct IsTask<Task<R>> : std::true_type {};
+
+}  // namespace detail
+
+POOLIFY_NAMESPACE_END
 // #include <poolify/version.hpp>
 
 #include <concepts>     // std::same_as
@@ -270,7 +398,7 @@ POOLIFY_NAMESPACE_END
 #include <optional>     // std::optional
 #include <stop_token>   // std::stop_token
 #include <string>       // std::string
-#include <type_traits>  // std::is_invocable_r_v, std::decay_t, std::is_function_v
+#include <type_traits>  // std::is_invocable_r_v, std::invoke_result_t, std::is_same_v, std::decay_t, std::is_function_v
 #include <utility>      // std::move, std::forward
 #include <vector>       // std::vector
 
@@ -313,27 +441,64 @@ namespace detail {
 template <class Data, class Response>
 class TaskFunctionModelBase {
  public:
-  explicit TaskFunctionModelBase(bool takes_stop_token) noexcept : takes_stop_token_(takes_stop_token) {}
+  TaskFunctionModelBase(bool takes_stop_token, bool coroutine) noexcept
+      : takes_stop_token_(takes_stop_token), coroutine_(coroutine) {}
   TaskFunctionModelBase(const TaskFunctionModelBase&) = delete;
   TaskFunctionModelBase& operator=(const TaskFunctionModelBase&) = delete;
   virtual ~TaskFunctionModelBase() = default;
+  /// Calls a plain function.
   virtual Response invoke(Data&& data, std::stop_token token) const = 0;
+  /// Calls a coroutine function: its coroutine, not started yet.
+  virtual Task<Response> invoke_coroutine(Data&& data, std::stop_token token) const = 0;
   [[nodiscard]] bool takes_stop_token() const noexcept { return takes_stop_token_; }
+  /// Whether the function is a coroutine returning `Task<Response>`.
+  [[nodiscard]] bool is_coroutine() const noexcept { return coroutine_; }
 
  private:
   bool takes_stop_token_;
+  bool coroutine_;
 };
+
+/// Whether `F` called as const with `Args...` returns exactly `Task<Response>`.
+template <class Response, class F, class... Args>
+constexpr bool returns_task() {
+  if constexpr (std::is_invocable_v<const F&, Args...>) {
+    return std::is_same_v<std::invoke_result_t<const F&, Args...>, Task<Response>>;
+  } else {
+    return false;
+  }
+}
 
 template <class Data, class Response, class F>
 class TaskFunctionModel final : public TaskFunctionModelBase<Data, Response> {
  public:
-  static constexpr bool plain = std::is_invocable_r_v<Response, const F&, Data>;
+  static constexpr bool coroutine_plain = returns_task<Response, F, Data>();
+  static constexpr bool coroutine =
+      coroutine_plain || returns_task<Response, F, Data, std::stop_token>();
+  static constexpr bool plain = coroutine ? coroutine_plain : std::is_invocable_r_v<Response, const F&, Data>;
 
   explicit TaskFunctionModel(F function)
-      : TaskFunctionModelBase<Data, Response>(!plain), function_(std::move(function)) {}
+      : TaskFunctionModelBase<Data, Response>(!plain, coroutine), function_(std::move(function)) {}
 
   Response invoke(Data&& data, std::stop_token token) const override {
-    if constexpr (plain) {
+    if constexpr (coroutine) {
+      (void)data;
+      (void)token;
+      throw_pool_error("poolify::TaskFunction: a coroutine task function runs only in a pool");
+    } else if constexpr (plain) {
+      (void)token;
+      return std::invoke(function_, std::move(data));
+    } else {
+      return std::invoke(function_, std::move(data), std::move(token));
+    }
+  }
+
+  Task<Response> invoke_coroutine(Data&& data, std::stop_token token) const override {
+    if constexpr (!coroutine) {
+      (void)data;
+      (void)token;
+      throw_pool_error("poolify::TaskFunction: not a coroutine task function");
+    } else if constexpr (plain) {
       (void)token;
       return std::invoke(function_, std::move(data));
     } else {
@@ -374,10 +539,13 @@ class TaskFunction {
   {
     using Callable = std::decay_t<F>;
     static_assert(std::is_invocable_r_v<Response, const Callable&, Data> ||
-                      std::is_invocable_r_v<Response, const Callable&, Data, std::stop_token>,
+                      std::is_invocable_r_v<Response, const Callable&, Data, std::stop_token> ||
+                      detail::returns_task<Response, Callable, Data>() ||
+                      detail::returns_task<Response, Callable, Data, std::stop_token>(),
                   "poolify::TaskFunction: the callable must be invocable as const with (Data) or "
-                  "(Data, std::stop_token) and return something convertible to Response; it runs on "
-                  "several worker threads at once, so a `mutable` lambda is refused");
+                  "(Data, std::stop_token) and return something convertible to Response (or be a "
+                  "coroutine returning poolify::Task<Response>); it runs on several worker threads "
+                  "at once, so a `mutable` lambda is refused");
     if (detail::is_null_callable(function)) {
       detail::throw_invalid_argument("taskFunction object 'taskFunction' property is not a function");
     }
@@ -388,7 +556,11 @@ class TaskFunction {
   /// Whether the callable takes a `std::stop_token` (the pool then makes one per task).
   [[nodiscard]] bool takes_stop_token() const noexcept { return model_->takes_stop_token(); }
 
-  /// Calls the callable on this thread.
+  /// Whether the callable is a coroutine returning `poolify::Task<Response>`.
+  [[nodiscard]] bool is_coroutine() const noexcept { return model_->is_coroutine(); }
+
+  /// Calls the callable on this thread (a coroutine task function throws `PoolError`: it runs
+  /// only in a pool).
   Response operator()(Data data, std::stop_token token = {}) const {
     return model_->invoke(std::move(data), std::move(token));
   }
@@ -1236,6 +1408,7 @@ POOLIFY_NAMESPACE_END
 /// @file task_state.hpp
 /// @brief The one object a task lives in, shared by the pool and the task's Future.
 
+// #include <poolify/detail/continuation.hpp>
 // #include <poolify/detail/futex.hpp>
 
 // #include <poolify/detail/recycler.hpp>
@@ -1462,12 +1635,6 @@ inline constexpr std::uint32_t refs = future_ref | pool_ref;
 inline constexpr std::uint32_t continuation = 32;
 }  // namespace task_word
 
-/// What runs when a task is done, on the thread that completes it (`set_continuation`).
-struct Continuation {
-  void (*run)(void* context) noexcept = nullptr;
-  void* context = nullptr;
-};
-
 /// Storage for a result that is constructed at most once, in place.
 template <class Response>
 struct ValueSlot {
@@ -1494,12 +1661,19 @@ struct CancelOnStop {
   void operator()() const noexcept { state->request_cancel(); }
 };
 
+/// Signals a running task's stop token when the pool is destroyed.
+struct ForwardStop {
+  std::stop_source* source;
+  void operator()() const noexcept { source->request_stop(); }
+};
+
 /// What a task needs only when stop tokens are involved; allocated once per recycled task state
 /// on first use and kept with it.
 template <class Response>
 struct StopExtras {
   std::optional<std::stop_source> source;  // the token the task function receives
   std::optional<std::stop_callback<CancelOnStop<Response>>> on_user_stop;  // the token given to execute
+  std::optional<std::stop_callback<ForwardStop>> forward_destroy;  // a suspended coroutine task's, while it lives
 };
 
 /// The part of a task its Future sees: the state word and the outcome. It does not know `Data`.
@@ -1686,6 +1860,10 @@ class TaskState final : public ResultState<Response> {
     return task;
   }
 
+  /// For a coroutine task function: calls it on the claimed task's data; the coroutine it returns
+  /// has not started. Throws what the call throws.
+  Task<Response> make_coroutine(std::stop_token token) { return function_->invoke_coroutine(std::move(data_.value), std::move(token)); }
+
   /// Runs the task function on the claimed task and records its outcome (never throws).
   void run(std::stop_token token) noexcept {
     try {
@@ -1728,6 +1906,12 @@ class TaskState final : public ResultState<Response> {
   /// Its place in the order tasks were queued on its node (see `WorkerNode::pop_newest`).
   std::uint64_t queue_stamp = 0;
 
+  /// A coroutine task function's: its coroutine (an address), the pool running it and the key of
+  /// the node that started it, for when it ends, wherever that is.
+  void* coroutine = nullptr;
+  void* owner = nullptr;
+  std::size_t run_node = 0;
+
   TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
 
  private:
@@ -1736,7 +1920,10 @@ class TaskState final : public ResultState<Response> {
   static void recycle(ResultState<Response>* base) noexcept {
     auto* task = static_cast<TaskState*>(base);
     task->clear_outcome();
-    if (StopExtras<Response>* extras = task->extras_if_any()) extras->source.reset();
+    if (StopExtras<Response>* extras = task->extras_if_any()) {
+      extras->forward_destroy.reset();
+      extras->source.reset();
+    }
     Recycler<TaskState>::instance().give(task);
   }
 
@@ -2360,6 +2547,14 @@ struct NodeUsage {
   std::atomic<std::uint64_t> stolen{0};                          // tasks it stole or was handed on back pressure
   std::atomic<std::uint64_t> sequentially_stolen{0};             // tasks stolen in a row, since it last ran its own
 
+  // Coroutine task functions end wherever they resume, on any thread: their counts are kept apart,
+  // with read-modify-write instructions, and added to the worker's ones by readers.
+  alignas(cache_line) std::atomic<std::uint32_t> suspended{0};  // coroutine tasks started, not ended
+  std::atomic<std::uint32_t> capacity_waiter{0};                 // the worker waits for `suspended` to drop
+  std::atomic<std::uint64_t> coroutines_completed{0};            // coroutine tasks ended
+  std::atomic<std::uint64_t> coroutines_executed{0};             // ... that returned
+  std::atomic<std::uint64_t> coroutines_failed{0};               // ... that threw
+
   // Measurements, in milliseconds, recorded by the node's worker only when a strategy in use needs
   // them (see Pool::measure_). For a thread, ELU (poolifier's event loop utilization) is active
   // time, running tasks, against idle time, between the end of one task and the start of the next.
@@ -2511,12 +2706,6 @@ struct PriorityOrder {
 /// bounds the cost of one push, and keeps the tasks queued before that in their order.
 inline constexpr std::size_t priority_window = 2048;
 
-/// Signals a running task's stop token when the pool is destroyed.
-struct ForwardStop {
-  std::stop_source* source;
-  void operator()() const noexcept { source->request_stop(); }
-};
-
 /// One worker node. The pool keeps its nodes for its whole life (a node is reused when the pool is
 /// started again), so a submitter holding a node never finds it gone.
 template <class Data, class Response>
@@ -2603,7 +2792,7 @@ class WorkerNode {
   /// only after counting the task it took as executing.
   [[nodiscard]] std::uint64_t in_flight() const noexcept {
     const std::uint64_t queued = usage.queued.load(std::memory_order_acquire);
-    return queued + usage.executing.load(std::memory_order_acquire);
+    return queued + usage.executing.load(std::memory_order_acquire) + usage.suspended.load(std::memory_order_acquire);
   }
 
   /// Whether a thief should take work from this node: a task waits behind one that runs, or behind
@@ -2711,6 +2900,9 @@ class WorkerNode {
     usage.completed.store(0, std::memory_order_relaxed);
     usage.executed.store(0, std::memory_order_relaxed);
     usage.failed.store(0, std::memory_order_relaxed);
+    usage.coroutines_completed.store(0, std::memory_order_relaxed);
+    usage.coroutines_executed.store(0, std::memory_order_relaxed);
+    usage.coroutines_failed.store(0, std::memory_order_relaxed);
     usage.executing.store(0, std::memory_order_relaxed);
     usage.stolen.store(0, std::memory_order_relaxed);
     usage.sequentially_stolen.store(0, std::memory_order_relaxed);
@@ -3603,6 +3795,7 @@ static_assert(WorkerChoiceStrategyType<RoundRobinStrategy>);
 POOLIFY_NAMESPACE_END
 // #include <poolify/strategies/strategy.hpp>
 // #include <poolify/strategies/weighted_round_robin.hpp>
+// #include <poolify/task.hpp>
 // #include <poolify/task_function.hpp>
 // #include <poolify/version.hpp>
 
@@ -3611,6 +3804,7 @@ POOLIFY_NAMESPACE_END
 #include <atomic>       // std::atomic
 #include <chrono>       // std::chrono::steady_clock
 #include <cmath>        // std::ceil
+#include <coroutine>    // std::coroutine_handle
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
 #include <cstdio>       // std::fputs, stderr
@@ -3795,6 +3989,7 @@ class Pool {
       std::lock_guard lifecycle(lifecycle_mutex_);
       stop_nodes(active);
       join_retired_threads(true);
+      wait_for_coroutines(active);
       live_nodes_.store(0, std::memory_order_release);
       active_nodes_.store(0, std::memory_order_release);
       ready_.store(false, std::memory_order_release);
@@ -4092,7 +4287,8 @@ class Pool {
     const std::uint64_t back_pressure_size = back_pressure_size_.load(std::memory_order_relaxed);
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
-      const std::uint64_t executing = usage.executing.load(std::memory_order_acquire);
+      const std::uint64_t executing =
+          usage.executing.load(std::memory_order_acquire) + usage.suspended.load(std::memory_order_acquire);
       if (usage.ready.load(std::memory_order_acquire)) {
         ++info.worker_nodes;
         if (key >= min_size_) ++dynamic_nodes;
@@ -4101,8 +4297,10 @@ class Pool {
         if (usage.queued.load(std::memory_order_relaxed) >= back_pressure_size) ++back_pressured;
       }
       info.executing_tasks += executing;
-      info.executed_tasks += usage.executed.load(std::memory_order_acquire);
-      info.failed_tasks += usage.failed.load(std::memory_order_acquire);
+      info.executed_tasks += usage.executed.load(std::memory_order_acquire) +
+                             usage.coroutines_executed.load(std::memory_order_acquire);
+      info.failed_tasks +=
+          usage.failed.load(std::memory_order_acquire) + usage.coroutines_failed.load(std::memory_order_acquire);
       queued += usage.queued.load(std::memory_order_acquire);
       max_queued += usage.max_queued.load(std::memory_order_acquire);
       stolen += usage.stolen.load(std::memory_order_relaxed);
@@ -4150,11 +4348,14 @@ class Pool {
       node.id = key;
       node.ready = usage.ready.load(std::memory_order_acquire);
       node.dynamic = key >= min_size_;
-      node.tasks.executed = usage.executed.load(std::memory_order_acquire);
-      node.tasks.executing = usage.executing.load(std::memory_order_acquire);
+      node.tasks.executed =
+          usage.executed.load(std::memory_order_acquire) + usage.coroutines_executed.load(std::memory_order_acquire);
+      node.tasks.executing =
+          usage.executing.load(std::memory_order_acquire) + usage.suspended.load(std::memory_order_acquire);
       node.tasks.queued = usage.queued.load(std::memory_order_acquire);
       node.tasks.max_queued = usage.max_queued.load(std::memory_order_acquire);
-      node.tasks.failed = usage.failed.load(std::memory_order_acquire);
+      node.tasks.failed =
+          usage.failed.load(std::memory_order_acquire) + usage.coroutines_failed.load(std::memory_order_acquire);
       node.tasks.stolen = usage.stolen.load(std::memory_order_relaxed);
       node.tasks.sequentially_stolen = usage.sequentially_stolen.load(std::memory_order_relaxed);
       node.run_time = statistics_of(usage.run_time);
@@ -4604,6 +4805,8 @@ class Pool {
     bool idle = false;         // a dynamic node: it ran dry at `idle_since` and has run nothing since
     std::chrono::steady_clock::time_point idle_since{};
     for (;;) {
+      // A node runs up to `concurrency` coroutine tasks at once (plain tasks count only while they run).
+      if (node.usage.suspended.load(std::memory_order_relaxed) != 0) wait_for_capacity(node);
       if (Task* task = node.pop()) {
         idle = false;
         if (node.usage.sequentially_stolen.load(std::memory_order_relaxed) != 0) {
@@ -4914,6 +5117,10 @@ class Pool {
       detail::bump(usage.completed, std::memory_order_release);
       return;
     }
+    if (task->function().is_coroutine()) {
+      start_coroutine(node, task, nested);
+      return;
+    }
     // With two task functions or more, the node keeps usage per function too (poolifier's rule).
     detail::FunctionUsage* function_usage =
         per_function_.load(std::memory_order_relaxed) ? node.functions.get_or_make(task->function_slot) : nullptr;
@@ -4963,6 +5170,126 @@ class Pool {
       return;
     }
     task->publish(true);
+  }
+
+  // ---- coroutine task functions
+
+  using Promise = typename poolify::Task<Response>::promise_type;
+
+  /// Starts a claimed task whose function is a coroutine: it runs here until it first suspends
+  /// (or ends), then the worker is free; the node counts it in flight (`suspended`) until it ends,
+  /// wherever it resumes (see `coroutine_ended`).
+  void start_coroutine(Node& node, Task* task, bool nested) noexcept {
+    detail::NodeUsage& usage = node.usage;
+    usage.suspended.fetch_add(1, std::memory_order_acq_rel);
+    if (!nested) usage.executing.store(0, std::memory_order_release);  // in flight as `suspended` instead
+    task->owner = this;
+    task->run_node = node.id();
+    std::stop_token token;
+    if (detail::StopExtras<Response>* extras = task->extras_if_any(); extras != nullptr && extras->source) {
+      token = extras->source->get_token();
+      // Lives with the task (not this frame): destroy() stops a suspended coroutine task too.
+      extras->forward_destroy.emplace(destroy_source_.get_token(), detail::ForwardStop{&*extras->source});
+    }
+    std::coroutine_handle<Promise> coroutine;
+    try {
+      coroutine = task->make_coroutine(std::move(token)).release();
+    } catch (...) {
+      task->set_error(std::current_exception());  // calling the function threw: it never started
+    }
+    task->discard_inputs();
+    if (!coroutine) {
+      coroutine_ended(task, coroutine);
+      return;
+    }
+    task->coroutine = coroutine.address();
+    coroutine.promise().on_done = {&Pool::on_coroutine_done, task};
+    const std::uint64_t outer_mark = detail::current_mark;
+    detail::current_mark = node.queued_so_far();
+    coroutine.resume();  // may end it (and recycle the task) before it returns
+    detail::current_mark = outer_mark;
+  }
+
+  /// The coroutine of `context` (a task) returned or threw: called from its final suspension.
+  static void on_coroutine_done(void* context) noexcept {
+    auto* task = static_cast<Task*>(context);
+    static_cast<Pool*>(task->owner)->coroutine_ended(task, std::coroutine_handle<Promise>::from_address(task->coroutine));
+  }
+
+  /// A coroutine task ended (or could not start: no `coroutine`): takes its outcome, frees its
+  /// frame, counts it, publishes it. Runs on whatever thread ended it: counters with atomic adds.
+  void coroutine_ended(Task* task, std::coroutine_handle<Promise> coroutine) noexcept {
+    detail::NodeUsage& usage = nodes_[task->run_node]->usage;
+    if (coroutine) {
+      Promise& promise = coroutine.promise();
+      if (promise.error) {
+        task->set_error(std::move(promise.error));
+      } else {
+        try {
+          if constexpr (std::is_void_v<Response>) {
+            task->set_value();
+          } else {
+            task->set_value(std::move(*promise.value));
+          }
+        } catch (...) {
+          task->set_error(std::current_exception());  // moving the response threw
+        }
+      }
+      coroutine.destroy();  // from its final suspension: nothing touches the frame after this
+      task->coroutine = nullptr;
+    }
+    if (detail::StopExtras<Response>* extras = task->extras_if_any()) extras->forward_destroy.reset();
+    const bool failed = task->has_error();
+    std::optional<detail::EventHub::Ticket> error_ticket;
+    if (failed && events_.wants(PoolEvent::task_error)) error_ticket = reserve_event();
+    (failed ? usage.coroutines_failed : usage.coroutines_executed).fetch_add(1, std::memory_order_release);
+    usage.coroutines_completed.fetch_add(1, std::memory_order_seq_cst);
+    usage.suspended.fetch_sub(1, std::memory_order_seq_cst);
+    if (usage.capacity_waiter.load(std::memory_order_seq_cst) != 0) detail::wake_all(usage.suspended);
+    if (idle_waiters_.load(std::memory_order_seq_cst) != 0) notify_idle();
+    Event event;
+    if (error_ticket) {
+      try {
+        event.error = task->error();
+        event.message = message_of(event.error);
+        event.task_function = name_of(task->function_slot);
+      } catch (...) {
+        report_listener_error(this, std::current_exception());
+      }
+    }
+    task->publish(true);
+    if (error_ticket) emit_task_error(*error_ticket, std::move(event));
+  }
+
+  /// The worker of `node` waits while the node has as many coroutine tasks in flight as its
+  /// concurrency (looking at a stop request every 10 ms).
+  void wait_for_capacity(Node& node) noexcept {
+    detail::NodeUsage& usage = node.usage;
+    const auto concurrency = static_cast<std::uint32_t>(concurrency_.load(std::memory_order_relaxed));
+    while (usage.suspended.load(std::memory_order_acquire) >= concurrency && !node.stop_requested()) {
+      usage.capacity_waiter.store(1, std::memory_order_seq_cst);
+      const std::uint32_t seen = usage.suspended.load(std::memory_order_seq_cst);
+      if (seen >= concurrency) {
+        detail::wait_on_until(usage.suspended, seen, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
+      }
+      usage.capacity_waiter.store(0, std::memory_order_relaxed);
+    }
+  }
+
+  /// destroy(): waits until no coroutine task is in flight on any node (their stop tokens are
+  /// signalled; like a running task, one that never ends keeps destroy() waiting).
+  void wait_for_coroutines(std::size_t active) noexcept {
+    for (std::size_t key = 0; key < active; ++key) {
+      detail::NodeUsage& usage = nodes_[key]->usage;
+      for (std::uint32_t seen = usage.suspended.load(std::memory_order_acquire); seen != 0;
+           seen = usage.suspended.load(std::memory_order_acquire)) {
+        usage.capacity_waiter.store(1, std::memory_order_seq_cst);
+        if (usage.suspended.load(std::memory_order_seq_cst) == seen) {
+          detail::wait_on_until(usage.suspended, seen, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
+        }
+      }
+      usage.capacity_waiter.store(0, std::memory_order_relaxed);
+    }
   }
 
   /// A place for an event built later; none (the event is then dropped) if even that fails.
@@ -5247,6 +5574,7 @@ class Pool {
     std::uint64_t finished = 0;
     for (std::size_t key = 0; key < count; ++key) {
       finished += nodes_[key]->usage.completed.load(std::memory_order_seq_cst);
+      finished += nodes_[key]->usage.coroutines_completed.load(std::memory_order_seq_cst);
       finished += nodes_[key]->usage.discarded.load(std::memory_order_seq_cst);
     }
     std::uint64_t submitted = 0;
@@ -5713,4 +6041,5 @@ POOLIFY_NAMESPACE_END
 // #include <poolify/strategies/round_robin.hpp>
 // #include <poolify/strategies/strategy.hpp>
 // #include <poolify/strategies/weighted_round_robin.hpp>
+// #include <poolify/task.hpp>
 // #include <poolify/task_function.hpp>

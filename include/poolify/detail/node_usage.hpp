@@ -43,6 +43,14 @@ struct NodeUsage {
   std::atomic<std::uint64_t> stolen{0};                          // tasks it stole or was handed on back pressure
   std::atomic<std::uint64_t> sequentially_stolen{0};             // tasks stolen in a row, since it last ran its own
 
+  // Coroutine task functions end wherever they resume, on any thread: their counts are kept apart,
+  // with read-modify-write instructions, and added to the worker's ones by readers.
+  alignas(cache_line) std::atomic<std::uint32_t> suspended{0};  // coroutine tasks started, not ended
+  std::atomic<std::uint32_t> capacity_waiter{0};                 // the worker waits for `suspended` to drop
+  std::atomic<std::uint64_t> coroutines_completed{0};            // coroutine tasks ended
+  std::atomic<std::uint64_t> coroutines_executed{0};             // ... that returned
+  std::atomic<std::uint64_t> coroutines_failed{0};               // ... that threw
+
   // Measurements, in milliseconds, recorded by the node's worker only when a strategy in use needs
   // them (see Pool::measure_). For a thread, ELU (poolifier's event loop utilization) is active
   // time, running tasks, against idle time, between the end of one task and the start of the next.

@@ -2,6 +2,7 @@
 /// @brief The one object a task lives in, shared by the pool and the task's Future.
 #pragma once
 
+#include <poolify/detail/continuation.hpp>
 #include <poolify/detail/futex.hpp>
 #include <poolify/detail/recycler.hpp>
 #include <poolify/detail/spinlock.hpp>
@@ -41,11 +42,6 @@ inline constexpr std::uint32_t refs = future_ref | pool_ref;
 inline constexpr std::uint32_t continuation = 32;
 }  // namespace task_word
 
-/// What runs when a task is done, on the thread that completes it (`set_continuation`).
-struct Continuation {
-  void (*run)(void* context) noexcept = nullptr;
-  void* context = nullptr;
-};
 
 /// Storage for a result that is constructed at most once, in place.
 template <class Response>
@@ -73,12 +69,19 @@ struct CancelOnStop {
   void operator()() const noexcept { state->request_cancel(); }
 };
 
+/// Signals a running task's stop token when the pool is destroyed.
+struct ForwardStop {
+  std::stop_source* source;
+  void operator()() const noexcept { source->request_stop(); }
+};
+
 /// What a task needs only when stop tokens are involved; allocated once per recycled task state
 /// on first use and kept with it.
 template <class Response>
 struct StopExtras {
   std::optional<std::stop_source> source;  // the token the task function receives
   std::optional<std::stop_callback<CancelOnStop<Response>>> on_user_stop;  // the token given to execute
+  std::optional<std::stop_callback<ForwardStop>> forward_destroy;  // a suspended coroutine task's, while it lives
 };
 
 /// The part of a task its Future sees: the state word and the outcome. It does not know `Data`.
@@ -265,6 +268,10 @@ class TaskState final : public ResultState<Response> {
     return task;
   }
 
+  /// For a coroutine task function: calls it on the claimed task's data; the coroutine it returns
+  /// has not started. Throws what the call throws.
+  Task<Response> make_coroutine(std::stop_token token) { return function_->invoke_coroutine(std::move(data_.value), std::move(token)); }
+
   /// Runs the task function on the claimed task and records its outcome (never throws).
   void run(std::stop_token token) noexcept {
     try {
@@ -307,6 +314,12 @@ class TaskState final : public ResultState<Response> {
   /// Its place in the order tasks were queued on its node (see `WorkerNode::pop_newest`).
   std::uint64_t queue_stamp = 0;
 
+  /// A coroutine task function's: its coroutine (an address), the pool running it and the key of
+  /// the node that started it, for when it ends, wherever that is.
+  void* coroutine = nullptr;
+  void* owner = nullptr;
+  std::size_t run_node = 0;
+
   TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
 
  private:
@@ -315,7 +328,10 @@ class TaskState final : public ResultState<Response> {
   static void recycle(ResultState<Response>* base) noexcept {
     auto* task = static_cast<TaskState*>(base);
     task->clear_outcome();
-    if (StopExtras<Response>* extras = task->extras_if_any()) extras->source.reset();
+    if (StopExtras<Response>* extras = task->extras_if_any()) {
+      extras->forward_destroy.reset();
+      extras->source.reset();
+    }
     Recycler<TaskState>::instance().give(task);
   }
 

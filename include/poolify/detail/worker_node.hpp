@@ -34,12 +34,6 @@ struct PriorityOrder {
 /// bounds the cost of one push, and keeps the tasks queued before that in their order.
 inline constexpr std::size_t priority_window = 2048;
 
-/// Signals a running task's stop token when the pool is destroyed.
-struct ForwardStop {
-  std::stop_source* source;
-  void operator()() const noexcept { source->request_stop(); }
-};
-
 /// One worker node. The pool keeps its nodes for its whole life (a node is reused when the pool is
 /// started again), so a submitter holding a node never finds it gone.
 template <class Data, class Response>
@@ -126,7 +120,7 @@ class WorkerNode {
   /// only after counting the task it took as executing.
   [[nodiscard]] std::uint64_t in_flight() const noexcept {
     const std::uint64_t queued = usage.queued.load(std::memory_order_acquire);
-    return queued + usage.executing.load(std::memory_order_acquire);
+    return queued + usage.executing.load(std::memory_order_acquire) + usage.suspended.load(std::memory_order_acquire);
   }
 
   /// Whether a thief should take work from this node: a task waits behind one that runs, or behind
@@ -234,6 +228,9 @@ class WorkerNode {
     usage.completed.store(0, std::memory_order_relaxed);
     usage.executed.store(0, std::memory_order_relaxed);
     usage.failed.store(0, std::memory_order_relaxed);
+    usage.coroutines_completed.store(0, std::memory_order_relaxed);
+    usage.coroutines_executed.store(0, std::memory_order_relaxed);
+    usage.coroutines_failed.store(0, std::memory_order_relaxed);
     usage.executing.store(0, std::memory_order_relaxed);
     usage.stolen.store(0, std::memory_order_relaxed);
     usage.sequentially_stolen.store(0, std::memory_order_relaxed);
