@@ -2564,6 +2564,17 @@ struct NodeUsage {
   MeasurementHistory elu_idle;                      // per task: time idle before it
   MeasurementHistory elu_utilization;               // per task: active / (active + idle)
   double last_task_end = -1;                        // worker only: ms, < 0 before the first measured task
+
+  // For readers: the worker's counts and the coroutine tasks' together.
+  [[nodiscard]] std::uint64_t executed_all() const noexcept {
+    return executed.load(std::memory_order_acquire) + coroutines_executed.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] std::uint64_t failed_all() const noexcept {
+    return failed.load(std::memory_order_acquire) + coroutines_failed.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] std::uint64_t executing_all() const noexcept {
+    return executing.load(std::memory_order_acquire) + suspended.load(std::memory_order_acquire);
+  }
 };
 
 }  // namespace detail
@@ -2792,7 +2803,7 @@ class WorkerNode {
   /// only after counting the task it took as executing.
   [[nodiscard]] std::uint64_t in_flight() const noexcept {
     const std::uint64_t queued = usage.queued.load(std::memory_order_acquire);
-    return queued + usage.executing.load(std::memory_order_acquire) + usage.suspended.load(std::memory_order_acquire);
+    return queued + usage.executing_all();
   }
 
   /// Whether a thief should take work from this node: a task waits behind one that runs, or behind
@@ -4287,8 +4298,7 @@ class Pool {
     const std::uint64_t back_pressure_size = back_pressure_size_.load(std::memory_order_relaxed);
     for (std::size_t key = 0; key < active; ++key) {
       const detail::NodeUsage& usage = nodes_[key]->usage;
-      const std::uint64_t executing =
-          usage.executing.load(std::memory_order_acquire) + usage.suspended.load(std::memory_order_acquire);
+      const std::uint64_t executing = usage.executing_all();
       if (usage.ready.load(std::memory_order_acquire)) {
         ++info.worker_nodes;
         if (key >= min_size_) ++dynamic_nodes;
@@ -4297,10 +4307,8 @@ class Pool {
         if (usage.queued.load(std::memory_order_relaxed) >= back_pressure_size) ++back_pressured;
       }
       info.executing_tasks += executing;
-      info.executed_tasks += usage.executed.load(std::memory_order_acquire) +
-                             usage.coroutines_executed.load(std::memory_order_acquire);
-      info.failed_tasks +=
-          usage.failed.load(std::memory_order_acquire) + usage.coroutines_failed.load(std::memory_order_acquire);
+      info.executed_tasks += usage.executed_all();
+      info.failed_tasks += usage.failed_all();
       queued += usage.queued.load(std::memory_order_acquire);
       max_queued += usage.max_queued.load(std::memory_order_acquire);
       stolen += usage.stolen.load(std::memory_order_relaxed);
@@ -4348,14 +4356,11 @@ class Pool {
       node.id = key;
       node.ready = usage.ready.load(std::memory_order_acquire);
       node.dynamic = key >= min_size_;
-      node.tasks.executed =
-          usage.executed.load(std::memory_order_acquire) + usage.coroutines_executed.load(std::memory_order_acquire);
-      node.tasks.executing =
-          usage.executing.load(std::memory_order_acquire) + usage.suspended.load(std::memory_order_acquire);
+      node.tasks.executed = usage.executed_all();
+      node.tasks.executing = usage.executing_all();
       node.tasks.queued = usage.queued.load(std::memory_order_acquire);
       node.tasks.max_queued = usage.max_queued.load(std::memory_order_acquire);
-      node.tasks.failed =
-          usage.failed.load(std::memory_order_acquire) + usage.coroutines_failed.load(std::memory_order_acquire);
+      node.tasks.failed = usage.failed_all();
       node.tasks.stolen = usage.stolen.load(std::memory_order_relaxed);
       node.tasks.sequentially_stolen = usage.sequentially_stolen.load(std::memory_order_relaxed);
       node.run_time = statistics_of(usage.run_time);
@@ -5014,18 +5019,16 @@ class Pool {
       }
     }
     if (victim == nullptr) return Steal::nothing;
-    // poolifier's tasks_stealing_ratio: at most that share of the nodes steal at once.
-    const auto limit = static_cast<std::uint32_t>(std::ceil(static_cast<double>(active) * stealing_ratio_.load(std::memory_order_relaxed)));
-    std::uint32_t stealing = stealing_nodes_.load(std::memory_order_relaxed);
-    if (helping) {
-      task = victim->steal_for(thief.id());
-    } else {
+    if (!helping) {
+      // poolifier's tasks_stealing_ratio: at most that share of the nodes steal at once.
+      const auto limit = static_cast<std::uint32_t>(std::ceil(static_cast<double>(active) * stealing_ratio_.load(std::memory_order_relaxed)));
+      std::uint32_t stealing = stealing_nodes_.load(std::memory_order_relaxed);
       do {
         if (stealing >= limit) return Steal::failed;
       } while (!stealing_nodes_.compare_exchange_weak(stealing, stealing + 1, std::memory_order_relaxed));
-      task = victim->steal_for(thief.id());
-      stealing_nodes_.fetch_sub(1, std::memory_order_relaxed);
     }
+    task = victim->steal_for(thief.id());
+    if (!helping) stealing_nodes_.fetch_sub(1, std::memory_order_relaxed);
     if (task == nullptr) return Steal::failed;
     thief.mark_executing();
     thief.usage.stolen.fetch_add(1, std::memory_order_relaxed);  // a submitter may count a shed task too
@@ -5157,19 +5160,26 @@ class Pool {
     if (error_ticket) {
       // Read before the task is published: it may be recycled at once, and its future's reader
       // may destroy the exception. Listeners run after, so that none delays the future.
-      Event event;
-      try {
-        event.error = task->error();
-        event.message = message_of(event.error);
-        event.task_function = name_of(task->function_slot);
-      } catch (...) {
-        report_listener_error(this, std::current_exception());  // could not even build the event (bad_alloc)
-      }
+      Event event = task_error_event(*task);
       task->publish(true);
       emit_task_error(*error_ticket, std::move(event));
       return;
     }
     task->publish(true);
+  }
+
+  /// The `task_error` event of a failed task, but its info (filled in when it is raised); only
+  /// what could be had if building it fails (bad_alloc, reported).
+  Event task_error_event(const Task& task) noexcept {
+    Event event;
+    try {
+      event.error = task.error();
+      event.message = message_of(event.error);
+      event.task_function = name_of(task.function_slot);
+    } catch (...) {
+      report_listener_error(this, std::current_exception());
+    }
+    return event;
   }
 
   // ---- coroutine task functions
@@ -5247,46 +5257,37 @@ class Pool {
     usage.suspended.fetch_sub(1, std::memory_order_seq_cst);
     if (usage.capacity_waiter.load(std::memory_order_seq_cst) != 0) detail::wake_all(usage.suspended);
     if (idle_waiters_.load(std::memory_order_seq_cst) != 0) notify_idle();
-    Event event;
-    if (error_ticket) {
-      try {
-        event.error = task->error();
-        event.message = message_of(event.error);
-        event.task_function = name_of(task->function_slot);
-      } catch (...) {
-        report_listener_error(this, std::current_exception());
-      }
+    if (!error_ticket) {
+      task->publish(true);
+      return;
     }
+    Event event = task_error_event(*task);  // before publishing, as in `run`
     task->publish(true);
-    if (error_ticket) emit_task_error(*error_ticket, std::move(event));
+    emit_task_error(*error_ticket, std::move(event));
   }
 
   /// The worker of `node` waits while the node has as many coroutine tasks in flight as its
-  /// concurrency (looking at a stop request every 10 ms).
+  /// concurrency, or until the pool stops it.
   void wait_for_capacity(Node& node) noexcept {
-    detail::NodeUsage& usage = node.usage;
-    const auto concurrency = static_cast<std::uint32_t>(concurrency_.load(std::memory_order_relaxed));
-    while (usage.suspended.load(std::memory_order_acquire) >= concurrency && !node.stop_requested()) {
-      usage.capacity_waiter.store(1, std::memory_order_seq_cst);
-      const std::uint32_t seen = usage.suspended.load(std::memory_order_seq_cst);
-      if (seen >= concurrency) {
-        detail::wait_on_until(usage.suspended, seen, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
-      }
-      usage.capacity_waiter.store(0, std::memory_order_relaxed);
-    }
+    wait_while_suspended(node.usage, static_cast<std::uint32_t>(concurrency_.load(std::memory_order_relaxed)),
+                         [&node] { return node.stop_requested(); });
   }
 
   /// destroy(): waits until no coroutine task is in flight on any node (their stop tokens are
   /// signalled; like a running task, one that never ends keeps destroy() waiting).
   void wait_for_coroutines(std::size_t active) noexcept {
-    for (std::size_t key = 0; key < active; ++key) {
-      detail::NodeUsage& usage = nodes_[key]->usage;
-      for (std::uint32_t seen = usage.suspended.load(std::memory_order_acquire); seen != 0;
-           seen = usage.suspended.load(std::memory_order_acquire)) {
-        usage.capacity_waiter.store(1, std::memory_order_seq_cst);
-        if (usage.suspended.load(std::memory_order_seq_cst) == seen) {
-          detail::wait_on_until(usage.suspended, seen, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
-        }
+    for (std::size_t key = 0; key < active; ++key) wait_while_suspended(nodes_[key]->usage, 1, [] { return false; });
+  }
+
+  /// Waits while `usage` has `limit` coroutine tasks in flight or more, unless `stop()`: sleeps on
+  /// the count (a task that ends wakes the waiter it sees), looking again every 10 ms at most.
+  template <class Stop>
+  static void wait_while_suspended(detail::NodeUsage& usage, std::uint32_t limit, Stop&& stop) noexcept {
+    while (usage.suspended.load(std::memory_order_acquire) >= limit && !stop()) {
+      usage.capacity_waiter.store(1, std::memory_order_seq_cst);
+      const std::uint32_t seen = usage.suspended.load(std::memory_order_seq_cst);
+      if (seen >= limit) {
+        detail::wait_on_until(usage.suspended, seen, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
       }
       usage.capacity_waiter.store(0, std::memory_order_relaxed);
     }

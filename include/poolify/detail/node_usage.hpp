@@ -60,6 +60,17 @@ struct NodeUsage {
   MeasurementHistory elu_idle;                      // per task: time idle before it
   MeasurementHistory elu_utilization;               // per task: active / (active + idle)
   double last_task_end = -1;                        // worker only: ms, < 0 before the first measured task
+
+  // For readers: the worker's counts and the coroutine tasks' together.
+  [[nodiscard]] std::uint64_t executed_all() const noexcept {
+    return executed.load(std::memory_order_acquire) + coroutines_executed.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] std::uint64_t failed_all() const noexcept {
+    return failed.load(std::memory_order_acquire) + coroutines_failed.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] std::uint64_t executing_all() const noexcept {
+    return executing.load(std::memory_order_acquire) + suspended.load(std::memory_order_acquire);
+  }
 };
 
 }  // namespace detail

@@ -120,7 +120,7 @@ class WorkerNode {
   /// only after counting the task it took as executing.
   [[nodiscard]] std::uint64_t in_flight() const noexcept {
     const std::uint64_t queued = usage.queued.load(std::memory_order_acquire);
-    return queued + usage.executing.load(std::memory_order_acquire) + usage.suspended.load(std::memory_order_acquire);
+    return queued + usage.executing_all();
   }
 
   /// Whether a thief should take work from this node: a task waits behind one that runs, or behind
