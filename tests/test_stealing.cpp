@@ -209,6 +209,50 @@ TEST_CASE("a node over its back-pressure threshold hands tasks to nodes below it
   CHECK(pool.info().executed_tasks == 13);
 }
 
+TEST_CASE("a worker queueing on its own node keeps its tasks past the back-pressure threshold", "[stealing][back_pressure]") {
+  // Tasks submitted from inside a task go to the worker's own node: the next ones it runs when it
+  // waits. Reaching the threshold there hands none of them away (idle nodes may still steal them),
+  // unlike the same submissions from outside the pool (test above).
+  test::Gate gate;
+  std::latch blocked(2);
+  std::latch node1_blocked(1);
+  std::latch submitted(1);
+  std::atomic<std::size_t> target{0};
+  std::vector<poolify::Future<int>> children;
+  poolify::FixedPool<int, int>* self = nullptr;
+  poolify::FixedPool<int, int> pool(2, [&](int x) {
+    if (x == -1) {  // on node 0: queue 10 children on node 0, then block with both nodes busy
+      for (int i = 0; i < 10; ++i) children.push_back(self->execute(i));
+      submitted.count_down();
+    }
+    if (x == -2) node1_blocked.count_down();
+    if (x < 0) {
+      blocked.count_down();
+      gate.wait();
+    }
+    return x;
+  }, {.tasks_queue_options = {.size = 4}});
+  self = &pool;
+  pool.set_worker_choice_strategy<ToTarget>(&target);
+  target.store(1);
+  poolify::Future<int> second = pool.execute(-2);  // node 1 blocks first, so it steals nothing
+  node1_blocked.wait();
+  target.store(0);
+  poolify::Future<int> first = pool.execute(-1);  // node 0 runs the parent
+  submitted.wait();
+  blocked.wait();
+  std::vector<poolify::WorkerNodeInfo> nodes = pool.worker_nodes();
+  CHECK(nodes[0].tasks.queued == 10);
+  CHECK(nodes[1].tasks.queued == 0);
+  CHECK(nodes[1].tasks.stolen == 0);
+  gate.open();
+  CHECK(first.get() == -1);
+  CHECK(second.get() == -2);
+  for (std::size_t i = 0; i < children.size(); ++i) CHECK(children[i].get() == static_cast<int>(i));
+  pool.wait_idle();
+  CHECK(pool.info().executed_tasks == 12);
+}
+
 TEST_CASE("tasks queue options are validated at runtime and refused ones change nothing", "[stealing][validation]") {
   poolify::FixedPool<int, int> pool(2, [](int x) { return x; });
   CHECK_THROWS_WITH(pool.set_tasks_queue_options({.concurrency = 0}),

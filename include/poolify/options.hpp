@@ -123,7 +123,7 @@ struct TasksQueueOptions {
   /// nodes with this many tasks queued or in flight.
   std::size_t concurrency = 1;
   bool task_stealing = true;    ///< Idle nodes steal the newest task of the most loaded node.
-  bool tasks_stealing_on_back_pressure = true;  ///< A node at its threshold hands tasks to nodes below it.
+  bool tasks_stealing_on_back_pressure = true;  ///< A node at its threshold hands tasks to nodes below it (not those its own worker queued from inside a task).
   double tasks_stealing_ratio = 0.6;            ///< Most nodes stealing at once, as a share (0: no stealing).
   std::chrono::milliseconds tasks_finished_timeout{2000};  ///< How long `destroy()` lets queued tasks run.
   double aging_factor = 0.001;      ///< Priority points a queued task gains per ms (with priorities).

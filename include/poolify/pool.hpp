@@ -895,8 +895,12 @@ class Pool {
         }
       }
       if (pushed == Node::Pushed::queued_to_busy) wake_a_thief(key);
-      // As poolifier, on the push that brings the queue to its threshold (an edge, not every push above).
-      if (queued == back_pressure_size_.load(std::memory_order_relaxed) && shedding_.load(std::memory_order_relaxed)) {
+      // As poolifier, on the push that brings the queue to its threshold (an edge, not every push
+      // above). Not for a worker queueing on its own node: that is the task it runs next when it
+      // waits (idle nodes steal from its queue anyway), and handing it away would make the wait
+      // look for other work instead.
+      if (queued == back_pressure_size_.load(std::memory_order_relaxed) && key != local &&
+          shedding_.load(std::memory_order_relaxed)) {
         shed_back_pressure(key);
       }
       after_enqueue(queued);

@@ -222,7 +222,7 @@ struct TasksQueueOptions {
   /// nodes with this many tasks queued or in flight.
   std::size_t concurrency = 1;
   bool task_stealing = true;    ///< Idle nodes steal the newest task of the most loaded node.
-  bool tasks_stealing_on_back_pressure = true;  ///< A node at its threshold hands tasks to nodes below it.
+  bool tasks_stealing_on_back_pressure = true;  ///< A node at its threshold hands tasks to nodes below it (not those its own worker queued from inside a task).
   double tasks_stealing_ratio = 0.6;            ///< Most nodes stealing at once, as a share (0: no stealing).
   std::chrono::milliseconds tasks_finished_timeout{2000};  ///< How long `destroy()` lets queued tasks run.
   double aging_factor = 0.001;      ///< Priority points a queued task gains per ms (with priorities).
@@ -1768,8 +1768,16 @@ class ResultState {
     return (before & task_word::phase_mask) != task_word::done;
   }
 
-  /// Lets go of one reference; the last holder of a done task recycles it.
+  /// Lets go of one reference; the last holder of a done task recycles it. When the task is done
+  /// and `ref` is the only reference left, nobody else may change the word any more (the phase is
+  /// final, and only holders set bits): the holder recycles it without a read-modify-write (the
+  /// completing thread may still make its wake-up call on the word, which is harmless, see
+  /// `publish`).
   void release(std::uint32_t ref) noexcept {
+    if ((word_.load(std::memory_order_acquire) & ~task_word::waiter) == (task_word::done | ref)) {
+      recycle_(this);
+      return;
+    }
     const std::uint32_t word = word_.fetch_sub(ref, std::memory_order_acq_rel) - ref;
     if ((word & task_word::phase_mask) == task_word::done && (word & task_word::refs) == 0) recycle_(this);
   }
@@ -4679,8 +4687,12 @@ class Pool {
         }
       }
       if (pushed == Node::Pushed::queued_to_busy) wake_a_thief(key);
-      // As poolifier, on the push that brings the queue to its threshold (an edge, not every push above).
-      if (queued == back_pressure_size_.load(std::memory_order_relaxed) && shedding_.load(std::memory_order_relaxed)) {
+      // As poolifier, on the push that brings the queue to its threshold (an edge, not every push
+      // above). Not for a worker queueing on its own node: that is the task it runs next when it
+      // waits (idle nodes steal from its queue anyway), and handing it away would make the wait
+      // look for other work instead.
+      if (queued == back_pressure_size_.load(std::memory_order_relaxed) && key != local &&
+          shedding_.load(std::memory_order_relaxed)) {
         shed_back_pressure(key);
       }
       after_enqueue(queued);

@@ -176,8 +176,16 @@ class ResultState {
     return (before & task_word::phase_mask) != task_word::done;
   }
 
-  /// Lets go of one reference; the last holder of a done task recycles it.
+  /// Lets go of one reference; the last holder of a done task recycles it. When the task is done
+  /// and `ref` is the only reference left, nobody else may change the word any more (the phase is
+  /// final, and only holders set bits): the holder recycles it without a read-modify-write (the
+  /// completing thread may still make its wake-up call on the word, which is harmless, see
+  /// `publish`).
   void release(std::uint32_t ref) noexcept {
+    if ((word_.load(std::memory_order_acquire) & ~task_word::waiter) == (task_word::done | ref)) {
+      recycle_(this);
+      return;
+    }
     const std::uint32_t word = word_.fetch_sub(ref, std::memory_order_acq_rel) - ref;
     if ((word & task_word::phase_mask) == task_word::done && (word & task_word::refs) == 0) recycle_(this);
   }
