@@ -817,6 +817,8 @@ class Pool {
     }
     strategy_retries_.store(retries, std::memory_order_relaxed);
     if (may_retry) return no_node;
+    // destroy() began meanwhile and took the nodes out of choice: say so, not "no node chosen".
+    check_can_execute();
     throw std::runtime_error("Worker node key chosen by " + std::string(to_string(kind)) +
                              " is null or undefined after " + std::to_string(retries) + " retries (max: " +
                              std::to_string(retries) + ")");
@@ -860,6 +862,7 @@ class Pool {
     }
     try {
       if (entry.function.takes_stop_token()) task->extras().source.emplace();
+      if (task->function().is_coroutine()) (void)task->extras();  // where it keeps what it needs when it ends
       if (stop != nullptr && stop->stop_possible()) {
         task->extras().on_user_stop.emplace(*stop, detail::CancelOnStop<Response>{task});
       }
@@ -1413,13 +1416,14 @@ class Pool {
     detail::NodeUsage& usage = node.usage;
     usage.suspended.fetch_add(1, std::memory_order_acq_rel);
     if (!nested) usage.executing.store(0, std::memory_order_release);  // in flight as `suspended` instead
-    task->owner = this;
-    task->run_node = node.id();
+    detail::StopExtras<Response>& extras = *task->extras_if_any();  // made at submission
+    extras.owner = this;
+    extras.run_node = node.id();
     std::stop_token token;
-    if (detail::StopExtras<Response>* extras = task->extras_if_any(); extras != nullptr && extras->source) {
-      token = extras->source->get_token();
+    if (extras.source) {
+      token = extras.source->get_token();
       // Lives with the task (not this frame): destroy() stops a suspended coroutine task too.
-      extras->forward_destroy.emplace(destroy_source_.get_token(), detail::ForwardStop{&*extras->source});
+      extras.forward_destroy.emplace(destroy_source_.get_token(), detail::ForwardStop{&*extras.source});
     }
     std::coroutine_handle<Promise> coroutine;
     try {
@@ -1432,7 +1436,7 @@ class Pool {
       coroutine_ended(task, coroutine);
       return;
     }
-    task->coroutine = coroutine.address();
+    extras.coroutine = coroutine.address();
     coroutine.promise().on_done = {&Pool::on_coroutine_done, task};
     const std::uint64_t outer_mark = detail::current_mark;
     detail::current_mark = node.queued_so_far();
@@ -1443,13 +1447,15 @@ class Pool {
   /// The coroutine of `context` (a task) returned or threw: called from its final suspension.
   static void on_coroutine_done(void* context) noexcept {
     auto* task = static_cast<Task*>(context);
-    static_cast<Pool*>(task->owner)->coroutine_ended(task, std::coroutine_handle<Promise>::from_address(task->coroutine));
+    const detail::StopExtras<Response>& extras = *task->extras_if_any();
+    static_cast<Pool*>(extras.owner)->coroutine_ended(task, std::coroutine_handle<Promise>::from_address(extras.coroutine));
   }
 
   /// A coroutine task ended (or could not start: no `coroutine`): takes its outcome, frees its
   /// frame, counts it, publishes it. Runs on whatever thread ended it: counters with atomic adds.
   void coroutine_ended(Task* task, std::coroutine_handle<Promise> coroutine) noexcept {
-    detail::NodeUsage& usage = nodes_[task->run_node]->usage;
+    detail::StopExtras<Response>& extras = *task->extras_if_any();
+    detail::NodeUsage& usage = nodes_[extras.run_node]->usage;
     if (coroutine) {
       Promise& promise = coroutine.promise();
       if (promise.error) {
@@ -1466,9 +1472,9 @@ class Pool {
         }
       }
       coroutine.destroy();  // from its final suspension: nothing touches the frame after this
-      task->coroutine = nullptr;
+      extras.coroutine = nullptr;
     }
-    if (detail::StopExtras<Response>* extras = task->extras_if_any()) extras->forward_destroy.reset();
+    extras.forward_destroy.reset();
     const bool failed = task->has_error();
     std::optional<detail::EventHub::Ticket> error_ticket;
     if (failed && events_.wants(PoolEvent::task_error)) error_ticket = reserve_event();

@@ -1478,6 +1478,7 @@ POOLIFY_NAMESPACE_END
 #include <atomic>   // std::atomic
 #include <cstdint>  // std::uint32_t
 #include <mutex>   // std::lock_guard
+#include <new>     // placement new
 
 POOLIFY_NAMESPACE_BEGIN
 namespace detail {
@@ -1499,7 +1500,10 @@ template <class Node>
 class Recycler {
  public:
   static Recycler& instance() noexcept {
-    static Recycler* const recycler = new Recycler();
+    // Made in static storage, not on the heap: the first call may come from execute() when memory
+    // is short, and must not throw (regression: a failed allocation here called std::terminate).
+    alignas(Recycler) static unsigned char storage[sizeof(Recycler)];
+    static Recycler* const recycler = ::new (static_cast<void*>(storage)) Recycler();
     return *recycler;
   }
 
@@ -1674,6 +1678,11 @@ struct StopExtras {
   std::optional<std::stop_source> source;  // the token the task function receives
   std::optional<std::stop_callback<CancelOnStop<Response>>> on_user_stop;  // the token given to execute
   std::optional<std::stop_callback<ForwardStop>> forward_destroy;  // a suspended coroutine task's, while it lives
+  // A coroutine task function's (made at submission): its coroutine (an address), the pool
+  // running it and the key of the node that started it, for when it ends, wherever that is.
+  void* coroutine = nullptr;
+  void* owner = nullptr;
+  std::size_t run_node = 0;
 };
 
 /// The part of a task its Future sees: the state word and the outcome. It does not know `Data`.
@@ -1911,15 +1920,15 @@ class TaskState final : public ResultState<Response> {
   /// Its task function's slot in the pool, for per-function usage.
   std::uint32_t function_slot = 0;
 
-  /// Its place in the order tasks were queued on its node (see `WorkerNode::pop_newest`).
-  std::uint64_t queue_stamp = 0;
+  /// Its place in the order tasks were queued on its node, the low 32 bits of the node's count
+  /// (compared as serial numbers: see `WorkerNode::pop_newest`). 32 bits, so that a small `Data`
+  /// shares its 8 bytes: a queued `int` task takes 120 bytes with its queue slot.
+  std::uint32_t queue_stamp = 0;
 
-  /// A coroutine task function's: its coroutine (an address), the pool running it and the key of
-  /// the node that started it, for when it ends, wherever that is.
-  void* coroutine = nullptr;
-  void* owner = nullptr;
-  std::size_t run_node = 0;
+ private:
+  ValueSlot<Data> data_;  // here, after the 4-byte fields, where a small Data fills the padding
 
+ public:
   TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
 
  private:
@@ -1935,7 +1944,6 @@ class TaskState final : public ResultState<Response> {
     Recycler<TaskState>::instance().give(task);
   }
 
-  ValueSlot<Data> data_;
   const Function* function_ = nullptr;
 };
 
@@ -2705,7 +2713,7 @@ POOLIFY_NAMESPACE_END
 #include <chrono>      // std::chrono::steady_clock
 #include <cmath>       // std::pow
 #include <cstddef>     // std::size_t
-#include <cstdint>     // std::uint32_t
+#include <cstdint>     // std::int32_t, std::uint32_t, std::uint64_t
 #include <memory>      // std::shared_ptr
 #include <mutex>       // std::lock_guard
 #include <optional>    // std::optional
@@ -2800,7 +2808,7 @@ class WorkerNode {
   Task* pop_newest(std::uint64_t after) noexcept {
     if (usage.queued.load(std::memory_order_relaxed) == 0) return nullptr;
     std::lock_guard lock(queue_lock_);
-    if (queue_.empty() || queue_.back()->queue_stamp <= after) return nullptr;
+    if (queue_.empty() || (after != 0 && !stamped_after(queue_.back()->queue_stamp, after))) return nullptr;
     Task* task = queue_.pop_back();
     usage.queued.store(queue_.size(), std::memory_order_release);
     return task;
@@ -3084,11 +3092,18 @@ class WorkerNode {
 
   [[nodiscard]] bool stealable_locked() const noexcept { return worth_stealing(queue_.size()); }
 
+  /// Whether a task stamped `stamp` was queued after the count was `mark`: the stamp keeps the
+  /// count's low 32 bits, compared as serial numbers (right while fewer than 2^31 tasks are queued
+  /// on the node during one wait).
+  static bool stamped_after(std::uint32_t stamp, std::uint64_t mark) noexcept {
+    return static_cast<std::int32_t>(stamp - static_cast<std::uint32_t>(mark)) > 0;
+  }
+
   /// Under the queue lock: gives a task queued here the next stamp.
   void stamp(Task& task) noexcept {
     const std::uint64_t next = stamps_.load(std::memory_order_relaxed) + 1;
     stamps_.store(next, std::memory_order_relaxed);
-    task.queue_stamp = next;
+    task.queue_stamp = static_cast<std::uint32_t>(next);
   }
 
   /// Under the queue lock: publishes the queue's length (and its high-water mark); returns it.
@@ -4609,6 +4624,8 @@ class Pool {
     }
     strategy_retries_.store(retries, std::memory_order_relaxed);
     if (may_retry) return no_node;
+    // destroy() began meanwhile and took the nodes out of choice: say so, not "no node chosen".
+    check_can_execute();
     throw std::runtime_error("Worker node key chosen by " + std::string(to_string(kind)) +
                              " is null or undefined after " + std::to_string(retries) + " retries (max: " +
                              std::to_string(retries) + ")");
@@ -4652,6 +4669,7 @@ class Pool {
     }
     try {
       if (entry.function.takes_stop_token()) task->extras().source.emplace();
+      if (task->function().is_coroutine()) (void)task->extras();  // where it keeps what it needs when it ends
       if (stop != nullptr && stop->stop_possible()) {
         task->extras().on_user_stop.emplace(*stop, detail::CancelOnStop<Response>{task});
       }
@@ -5205,13 +5223,14 @@ class Pool {
     detail::NodeUsage& usage = node.usage;
     usage.suspended.fetch_add(1, std::memory_order_acq_rel);
     if (!nested) usage.executing.store(0, std::memory_order_release);  // in flight as `suspended` instead
-    task->owner = this;
-    task->run_node = node.id();
+    detail::StopExtras<Response>& extras = *task->extras_if_any();  // made at submission
+    extras.owner = this;
+    extras.run_node = node.id();
     std::stop_token token;
-    if (detail::StopExtras<Response>* extras = task->extras_if_any(); extras != nullptr && extras->source) {
-      token = extras->source->get_token();
+    if (extras.source) {
+      token = extras.source->get_token();
       // Lives with the task (not this frame): destroy() stops a suspended coroutine task too.
-      extras->forward_destroy.emplace(destroy_source_.get_token(), detail::ForwardStop{&*extras->source});
+      extras.forward_destroy.emplace(destroy_source_.get_token(), detail::ForwardStop{&*extras.source});
     }
     std::coroutine_handle<Promise> coroutine;
     try {
@@ -5224,7 +5243,7 @@ class Pool {
       coroutine_ended(task, coroutine);
       return;
     }
-    task->coroutine = coroutine.address();
+    extras.coroutine = coroutine.address();
     coroutine.promise().on_done = {&Pool::on_coroutine_done, task};
     const std::uint64_t outer_mark = detail::current_mark;
     detail::current_mark = node.queued_so_far();
@@ -5235,13 +5254,15 @@ class Pool {
   /// The coroutine of `context` (a task) returned or threw: called from its final suspension.
   static void on_coroutine_done(void* context) noexcept {
     auto* task = static_cast<Task*>(context);
-    static_cast<Pool*>(task->owner)->coroutine_ended(task, std::coroutine_handle<Promise>::from_address(task->coroutine));
+    const detail::StopExtras<Response>& extras = *task->extras_if_any();
+    static_cast<Pool*>(extras.owner)->coroutine_ended(task, std::coroutine_handle<Promise>::from_address(extras.coroutine));
   }
 
   /// A coroutine task ended (or could not start: no `coroutine`): takes its outcome, frees its
   /// frame, counts it, publishes it. Runs on whatever thread ended it: counters with atomic adds.
   void coroutine_ended(Task* task, std::coroutine_handle<Promise> coroutine) noexcept {
-    detail::NodeUsage& usage = nodes_[task->run_node]->usage;
+    detail::StopExtras<Response>& extras = *task->extras_if_any();
+    detail::NodeUsage& usage = nodes_[extras.run_node]->usage;
     if (coroutine) {
       Promise& promise = coroutine.promise();
       if (promise.error) {
@@ -5258,9 +5279,9 @@ class Pool {
         }
       }
       coroutine.destroy();  // from its final suspension: nothing touches the frame after this
-      task->coroutine = nullptr;
+      extras.coroutine = nullptr;
     }
-    if (detail::StopExtras<Response>* extras = task->extras_if_any()) extras->forward_destroy.reset();
+    extras.forward_destroy.reset();
     const bool failed = task->has_error();
     std::optional<detail::EventHub::Ticket> error_ticket;
     if (failed && events_.wants(PoolEvent::task_error)) error_ticket = reserve_event();

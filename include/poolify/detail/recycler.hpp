@@ -8,6 +8,7 @@
 #include <atomic>   // std::atomic
 #include <cstdint>  // std::uint32_t
 #include <mutex>   // std::lock_guard
+#include <new>     // placement new
 
 POOLIFY_NAMESPACE_BEGIN
 namespace detail {
@@ -29,7 +30,10 @@ template <class Node>
 class Recycler {
  public:
   static Recycler& instance() noexcept {
-    static Recycler* const recycler = new Recycler();
+    // Made in static storage, not on the heap: the first call may come from execute() when memory
+    // is short, and must not throw (regression: a failed allocation here called std::terminate).
+    alignas(Recycler) static unsigned char storage[sizeof(Recycler)];
+    static Recycler* const recycler = ::new (static_cast<void*>(storage)) Recycler();
     return *recycler;
   }
 

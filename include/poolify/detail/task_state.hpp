@@ -82,6 +82,11 @@ struct StopExtras {
   std::optional<std::stop_source> source;  // the token the task function receives
   std::optional<std::stop_callback<CancelOnStop<Response>>> on_user_stop;  // the token given to execute
   std::optional<std::stop_callback<ForwardStop>> forward_destroy;  // a suspended coroutine task's, while it lives
+  // A coroutine task function's (made at submission): its coroutine (an address), the pool
+  // running it and the key of the node that started it, for when it ends, wherever that is.
+  void* coroutine = nullptr;
+  void* owner = nullptr;
+  std::size_t run_node = 0;
 };
 
 /// The part of a task its Future sees: the state word and the outcome. It does not know `Data`.
@@ -319,15 +324,15 @@ class TaskState final : public ResultState<Response> {
   /// Its task function's slot in the pool, for per-function usage.
   std::uint32_t function_slot = 0;
 
-  /// Its place in the order tasks were queued on its node (see `WorkerNode::pop_newest`).
-  std::uint64_t queue_stamp = 0;
+  /// Its place in the order tasks were queued on its node, the low 32 bits of the node's count
+  /// (compared as serial numbers: see `WorkerNode::pop_newest`). 32 bits, so that a small `Data`
+  /// shares its 8 bytes: a queued `int` task takes 120 bytes with its queue slot.
+  std::uint32_t queue_stamp = 0;
 
-  /// A coroutine task function's: its coroutine (an address), the pool running it and the key of
-  /// the node that started it, for when it ends, wherever that is.
-  void* coroutine = nullptr;
-  void* owner = nullptr;
-  std::size_t run_node = 0;
+ private:
+  ValueSlot<Data> data_;  // here, after the 4-byte fields, where a small Data fills the padding
 
+ public:
   TaskState* recycle_next_ = nullptr;  // link in the recycler's lists
 
  private:
@@ -343,7 +348,6 @@ class TaskState final : public ResultState<Response> {
     Recycler<TaskState>::instance().give(task);
   }
 
-  ValueSlot<Data> data_;
   const Function* function_ = nullptr;
 };
 

@@ -14,7 +14,7 @@
 #include <chrono>      // std::chrono::steady_clock
 #include <cmath>       // std::pow
 #include <cstddef>     // std::size_t
-#include <cstdint>     // std::uint32_t
+#include <cstdint>     // std::int32_t, std::uint32_t, std::uint64_t
 #include <memory>      // std::shared_ptr
 #include <mutex>       // std::lock_guard
 #include <optional>    // std::optional
@@ -109,7 +109,7 @@ class WorkerNode {
   Task* pop_newest(std::uint64_t after) noexcept {
     if (usage.queued.load(std::memory_order_relaxed) == 0) return nullptr;
     std::lock_guard lock(queue_lock_);
-    if (queue_.empty() || queue_.back()->queue_stamp <= after) return nullptr;
+    if (queue_.empty() || (after != 0 && !stamped_after(queue_.back()->queue_stamp, after))) return nullptr;
     Task* task = queue_.pop_back();
     usage.queued.store(queue_.size(), std::memory_order_release);
     return task;
@@ -393,11 +393,18 @@ class WorkerNode {
 
   [[nodiscard]] bool stealable_locked() const noexcept { return worth_stealing(queue_.size()); }
 
+  /// Whether a task stamped `stamp` was queued after the count was `mark`: the stamp keeps the
+  /// count's low 32 bits, compared as serial numbers (right while fewer than 2^31 tasks are queued
+  /// on the node during one wait).
+  static bool stamped_after(std::uint32_t stamp, std::uint64_t mark) noexcept {
+    return static_cast<std::int32_t>(stamp - static_cast<std::uint32_t>(mark)) > 0;
+  }
+
   /// Under the queue lock: gives a task queued here the next stamp.
   void stamp(Task& task) noexcept {
     const std::uint64_t next = stamps_.load(std::memory_order_relaxed) + 1;
     stamps_.store(next, std::memory_order_relaxed);
-    task.queue_stamp = next;
+    task.queue_stamp = static_cast<std::uint32_t>(next);
   }
 
   /// Under the queue lock: publishes the queue's length (and its high-water mark); returns it.
