@@ -233,7 +233,8 @@ TEST_CASE("info read in a loop during a stress run: counters never go backwards"
                   now.stolen_tasks.value_or(0) >= last.stolen_tasks.value_or(0) &&
                   now.max_queued_tasks.value_or(0) >= last.max_queued_tasks.value_or(0);
       bounded = bounded && now.executing_tasks <= now.worker_nodes && now.idle_worker_nodes <= now.worker_nodes &&
-                now.busy_worker_nodes <= now.worker_nodes && now.executed_tasks + now.failed_tasks <= 200000;
+                now.busy_worker_nodes <= now.worker_nodes &&
+                now.idle_worker_nodes + now.busy_worker_nodes <= now.worker_nodes && now.executed_tasks + now.failed_tasks <= 200000;
       (void)pool.worker_nodes();
       last = now;
       ++reads;

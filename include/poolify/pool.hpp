@@ -182,6 +182,9 @@ class Pool {
       state_.store(State::started, std::memory_order_release);
       ready_.store(true, std::memory_order_release);
     }
+    // A wait_idle() reading the counters while they were zeroed may have summed old completions
+    // against new submissions and gone to sleep: the counters changed, so it looks again.
+    notify_idle();
     emit_with_info(PoolEvent::ready);
   }
 
@@ -518,8 +521,11 @@ class Pool {
       if (usage.ready.load(std::memory_order_acquire)) {
         ++info.worker_nodes;
         if (key >= min_size_) ++dynamic_nodes;
-        if (nodes_[key]->in_flight() >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
-        if (executing == 0) ++info.idle_worker_nodes;
+        // One read for both counts, so that no node is counted busy and idle at once (a node with
+        // a task queued and none running yet was both when idle read `executing` alone).
+        const std::uint64_t in_flight = nodes_[key]->in_flight();
+        if (in_flight >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
+        if (in_flight == 0) ++info.idle_worker_nodes;
         if (usage.queued.load(std::memory_order_relaxed) >= back_pressure_size) ++back_pressured;
       }
       info.executing_tasks += executing;

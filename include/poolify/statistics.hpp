@@ -87,8 +87,8 @@ struct PoolInfo {
   std::size_t min_size = 0;                   ///< Minimum number of nodes.
   std::size_t max_size = 0;                   ///< Maximum number of nodes.
   std::size_t worker_nodes = 0;               ///< Nodes now.
-  std::size_t idle_worker_nodes = 0;          ///< Nodes running nothing.
-  std::size_t busy_worker_nodes = 0;          ///< Nodes running as many tasks as their concurrency.
+  std::size_t idle_worker_nodes = 0;          ///< Nodes with nothing queued or running.
+  std::size_t busy_worker_nodes = 0;          ///< Nodes with at least their concurrency of tasks queued or running.
   std::optional<std::size_t> dynamic_worker_nodes;  ///< Dynamic pools only.
   std::uint64_t executed_tasks = 0;           ///< Tasks that returned a value.
   std::uint64_t executing_tasks = 0;          ///< Tasks running now.

@@ -841,8 +841,8 @@ struct PoolInfo {
   std::size_t min_size = 0;                   ///< Minimum number of nodes.
   std::size_t max_size = 0;                   ///< Maximum number of nodes.
   std::size_t worker_nodes = 0;               ///< Nodes now.
-  std::size_t idle_worker_nodes = 0;          ///< Nodes running nothing.
-  std::size_t busy_worker_nodes = 0;          ///< Nodes running as many tasks as their concurrency.
+  std::size_t idle_worker_nodes = 0;          ///< Nodes with nothing queued or running.
+  std::size_t busy_worker_nodes = 0;          ///< Nodes with at least their concurrency of tasks queued or running.
   std::optional<std::size_t> dynamic_worker_nodes;  ///< Dynamic pools only.
   std::uint64_t executed_tasks = 0;           ///< Tasks that returned a value.
   std::uint64_t executing_tasks = 0;          ///< Tasks running now.
@@ -3989,6 +3989,9 @@ class Pool {
       state_.store(State::started, std::memory_order_release);
       ready_.store(true, std::memory_order_release);
     }
+    // A wait_idle() reading the counters while they were zeroed may have summed old completions
+    // against new submissions and gone to sleep: the counters changed, so it looks again.
+    notify_idle();
     emit_with_info(PoolEvent::ready);
   }
 
@@ -4325,8 +4328,11 @@ class Pool {
       if (usage.ready.load(std::memory_order_acquire)) {
         ++info.worker_nodes;
         if (key >= min_size_) ++dynamic_nodes;
-        if (nodes_[key]->in_flight() >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
-        if (executing == 0) ++info.idle_worker_nodes;
+        // One read for both counts, so that no node is counted busy and idle at once (a node with
+        // a task queued and none running yet was both when idle read `executing` alone).
+        const std::uint64_t in_flight = nodes_[key]->in_flight();
+        if (in_flight >= concurrency_.load(std::memory_order_relaxed)) ++info.busy_worker_nodes;
+        if (in_flight == 0) ++info.idle_worker_nodes;
         if (usage.queued.load(std::memory_order_relaxed) >= back_pressure_size) ++back_pressured;
       }
       info.executing_tasks += executing;

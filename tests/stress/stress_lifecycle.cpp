@@ -225,3 +225,37 @@ TEST_CASE("a zero tasks_finished_timeout: destroy() abandons what is queued and 
     CHECK(started.load() <= 2);  // one per worker: no task ends before its token is stopped
   }
 }
+
+// Found by the fuzzer: start() zeroes the counters that wait_idle() sums, and a waiter reading
+// them meanwhile could sum old completions against new submissions, find the pool busy and sleep
+// with nobody left to wake it (a dynamic pool of minimum 0 has no worker after start()).
+TEST_CASE("wait_idle() racing destroy() and start(): every wait returns", "[stress][lifecycle][wait_idle]") {
+  stress::Watchdog watchdog("wait_idle racing destroy and start");
+  poolify::DynamicPool<int, int> pool(0, 2, [](int x) { return x; },
+                                      {.tasks_queue_options = {.tasks_finished_timeout = 1ms}});
+  const std::uint64_t rounds = stress::scaled(3000);
+  std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> waits{0};
+  std::vector<std::thread> waiters;
+  for (int t = 0; t < 2; ++t) {
+    waiters.emplace_back([&] {
+      while (!done.load(std::memory_order_relaxed)) {
+        pool.wait_idle();
+        waits.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  stress::Tally tally;
+  for (std::uint64_t round = 0; round < rounds; ++round) {
+    std::vector<poolify::Future<int>> futures;
+    for (int i = 0; i < 4; ++i) futures.push_back(pool.execute(i));
+    pool.destroy();
+    for (auto& future : futures) tally.settle(future);
+    pool.start();
+  }
+  done.store(true);
+  for (std::thread& waiter : waiters) waiter.join();
+  CHECK(tally.ended() == rounds * 4);
+  CHECK(tally.errors.load() == 0);
+  CHECK(waits.load() > 0);
+}
