@@ -309,16 +309,7 @@ TEST_CASE("a pool made without a size has one node per CPU of the affinity mask"
   CHECK(poolify::available_parallelism() >= 1);
 #if defined(__linux__)
   cpu_set_t saved;
-  REQUIRE(sched_getaffinity(0, sizeof saved, &saved) == 0);
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-    if (CPU_ISSET(cpu, &saved)) {
-      CPU_SET(cpu, &one);
-      break;
-    }
-  }
-  REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+  REQUIRE(test::pin_to_first_cpu(saved));
   const std::size_t parallelism = poolify::available_parallelism();
   {
     poolify::FixedPool<int, int> pool([](int x) { return x; });

@@ -13,6 +13,7 @@
 #include <atomic>              // std::atomic
 #include <chrono>              // std::chrono
 #include <condition_variable>  // std::condition_variable
+#include <cstddef>             // std::size_t
 #include <cstdint>             // std::uint64_t
 #include <cstdio>              // std::fprintf
 #include <cstdlib>             // std::getenv, std::strtod, std::abort
@@ -105,5 +106,17 @@ struct Tally {
     return values.load() + errors.load() + cancelled.load() + abandoned.load();
   }
 };
+
+/// How many of `futures` are not ready yet (0 once destroy() returned), then settles them all
+/// into `tally`.
+template <class Futures>
+std::size_t unresolved_then_settle(Futures& futures, Tally& tally) {
+  std::size_t unresolved = 0;
+  for (auto& future : futures) {
+    unresolved += future.ready() ? 0 : 1;
+    tally.settle(future);
+  }
+  return unresolved;
+}
 
 }  // namespace stress

@@ -36,15 +36,6 @@ struct FutureBag {
     std::lock_guard lock(mutex);
     futures.push_back(std::move(future));
   }
-  /// How many are not ready (must be 0 once destroy() returned), then settles them all.
-  std::size_t unresolved_then_settle(stress::Tally& tally) {
-    std::size_t unresolved = 0;
-    for (auto& future : futures) {
-      unresolved += future.ready() ? 0 : 1;
-      tally.settle(future);
-    }
-    return unresolved;
-  }
 };
 
 /// Waits for `token` to be stopped, or for a minute (a hang guard only).
@@ -86,12 +77,7 @@ TEST_CASE("drain: destroy() runs every queued task; cancelled ones never run", "
     gate.open();
     pool.destroy();
     stress::Tally tally;
-    std::size_t unresolved = 0;
-    for (auto& future : futures) {
-      unresolved += future.ready() ? 0 : 1;
-      tally.settle(future);
-    }
-    CHECK(unresolved == 0);
+    CHECK(stress::unresolved_then_settle(futures, tally) == 0);
     CHECK(tally.values.load() + tally.cancelled.load() == tasks);
     CHECK(tally.cancelled.load() == cancelled);
     CHECK(tally.abandoned.load() == 0);
@@ -138,7 +124,7 @@ TEST_CASE("spawn during shutdown: a fan-out 16 deep, destroyed at a random point
     pool.destroy();
     stress::Tally tally;
     const std::size_t accepted = bag.futures.size();
-    CHECK(bag.unresolved_then_settle(tally) == 0);
+    CHECK(stress::unresolved_then_settle(bag.futures, tally) == 0);
     CHECK(tally.ended() == accepted);
     CHECK(tally.errors.load() == 0);
     CHECK(tally.values.load() == ran.load());  // each task that ran gave its value; the others were abandoned
@@ -187,7 +173,7 @@ TEST_CASE("destroy() racing 8 submitting threads: each submission is accepted an
     stop.store(true);
     for (std::thread& submitter : submitters) submitter.join();
     stress::Tally tally;
-    CHECK(bag.unresolved_then_settle(tally) == 0);
+    CHECK(stress::unresolved_then_settle(bag.futures, tally) == 0);
     CHECK(tally.ended() == bag.futures.size());
     CHECK(tally.errors.load() == 0);
     CHECK(refused.load() > 0);
@@ -213,12 +199,7 @@ TEST_CASE("a zero tasks_finished_timeout: destroy() abandons what is queued and 
     for (int i = 0; i < 1000; ++i) futures.push_back(pool.execute(i));
     pool.destroy();
     stress::Tally tally;
-    std::size_t unresolved = 0;
-    for (auto& future : futures) {
-      unresolved += future.ready() ? 0 : 1;
-      tally.settle(future);
-    }
-    CHECK(unresolved == 0);
+    CHECK(stress::unresolved_then_settle(futures, tally) == 0);
     CHECK(tally.values.load() == static_cast<std::uint64_t>(started.load()));  // the ones that ran
     CHECK(tally.abandoned.load() == 1000 - static_cast<std::uint64_t>(started.load()));
     CHECK(stopped.load() == started.load());  // each running task saw its token

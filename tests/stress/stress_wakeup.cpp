@@ -18,33 +18,15 @@
 #include <vector>   // std::vector
 
 #if defined(__linux__)
-#include <sched.h>  // sched_setaffinity, sched_getaffinity
+#include <sched.h>  // sched_setaffinity, cpu_set_t
 #endif
 
 #include "../catch.hpp"
+#include "../support.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-
-#if defined(__linux__)
-/// Pins the calling thread to the first CPU it may run on; returns the mask it had.
-cpu_set_t pin_to_first_cpu() {
-  cpu_set_t saved;
-  CPU_ZERO(&saved);
-  sched_getaffinity(0, sizeof saved, &saved);
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-    if (CPU_ISSET(cpu, &saved)) {
-      CPU_SET(cpu, &one);
-      break;
-    }
-  }
-  sched_setaffinity(0, sizeof one, &one);
-  return saved;
-}
-#endif
 
 }  // namespace
 
@@ -77,7 +59,8 @@ TEST_CASE("work conservation: W sleeping workers all wake for W tasks meeting at
 TEST_CASE("the 1-worker wake-up loop: submit and get, worker and submitter on one CPU", "[stress][wakeup]") {
   stress::Watchdog watchdog("1-worker wake-up loop");
 #if defined(__linux__)
-  const cpu_set_t saved = pin_to_first_cpu();  // the worker inherits the mask
+  cpu_set_t saved;
+  REQUIRE(test::pin_to_first_cpu(saved));  // the worker inherits the mask
 #endif
   {
     poolify::FixedPool<std::uint64_t, std::uint64_t> pool(1, [](std::uint64_t x) { return x + 1; });
