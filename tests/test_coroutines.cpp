@@ -5,6 +5,7 @@
 #include <poolify/poolify.hpp>
 
 #include <atomic>       // std::atomic
+#include <chrono>       // std::chrono::milliseconds
 #include <coroutine>    // std::suspend_never
 #include <exception>    // std::terminate
 #include <latch>        // std::latch
@@ -309,4 +310,22 @@ TEST_CASE("wait_idle waits for suspended coroutine tasks", "[coroutines]") {
   waiter.join();
   CHECK(idle.load());
   for (auto& future : futures) CHECK(future.ready());
+}
+
+TEST_CASE("destroy(timeout) counts suspended coroutine tasks it leaves, which end later", "[coroutines][destroy]") {
+  Signal signal;
+  poolify::FixedPool<int, int> pool(1, [&](int x) -> poolify::Task<int> {
+    co_await signal.wait();  // ignores its stop token
+    co_return x + 1;
+  }, {.tasks_queue_options = {.concurrency = 2}});
+  poolify::Future<int> first = pool.execute(1);
+  poolify::Future<int> second = pool.execute(2);
+  spin_until([&] { return signal.waiting() == 2; });
+  CHECK(pool.destroy(std::chrono::milliseconds(0)) == 2);  // both suspended, the worker gone
+  CHECK_FALSE(first.ready());
+  signal.set();  // resumes them here: they end with their own values
+  CHECK(first.get() == 2);
+  CHECK(second.get() == 3);
+  pool.start();  // nothing left to wait for
+  CHECK(pool.info().executed_tasks == 0);
 }

@@ -280,3 +280,110 @@ TEST_CASE("submits racing destroy are either refused at the call or resolved", "
     CHECK(unresolved == 0);
   }
 }
+
+TEST_CASE("destroy(timeout) leaves a task that ignores its token running and returns", "[lifecycle][destroy]") {
+  test::Gate gate;
+  std::latch started(1);
+  poolify::FixedPool<int, int> pool(1, [&](int x) {
+    if (x == 0) {
+      started.count_down();
+      gate.wait();  // ignores its stop token: only the test lets it go
+      return 42;
+    }
+    return x;
+  }, {.tasks_queue_options = {.tasks_finished_timeout = std::chrono::milliseconds(0)}});
+  poolify::Future<int> stuck = pool.execute(0);
+  started.wait();
+  std::vector<poolify::Future<int>> queued;
+  for (int i = 1; i <= 10; ++i) queued.push_back(pool.execute(i));
+  // The gate is closed until destroy returns: returning at all shows it did not wait for the task.
+  CHECK(pool.destroy(std::chrono::milliseconds(0)) == 1);
+  CHECK_FALSE(stuck.ready());
+  for (auto& future : queued) {
+    REQUIRE(future.ready());
+    CHECK_THROWS_AS(future.get(), poolify::TaskAbandoned);
+  }
+  CHECK_FALSE(pool.info().started);
+  CHECK_THROWS_WITH(pool.execute(1), "Cannot execute a task on not started pool");
+  CHECK_THROWS_WITH(pool.destroy(std::chrono::milliseconds(0)), "Cannot destroy an already destroyed pool");
+  gate.open();
+  CHECK(stuck.get() == 42);  // its own outcome: a running task is never abandoned
+  pool.start();              // waits for the worker left running, then starts afresh
+  CHECK(pool.execute(5).get() == 5);
+  pool.wait_idle();
+  CHECK(pool.info().executed_tasks == 1);
+}
+
+TEST_CASE("destroy(timeout) returns 0 when every running task honours its token", "[lifecycle][destroy]") {
+  std::latch started(2);
+  poolify::FixedPool<int, int> pool(2, [&](int, std::stop_token token) {
+    started.count_down();
+    test::Gate never;
+    never.wait(token);
+    return -1;
+  });
+  poolify::Future<int> first = pool.execute(0);
+  poolify::Future<int> second = pool.execute(0);
+  started.wait();
+  CHECK(pool.destroy(std::chrono::minutes(10)) == 0);  // returns as soon as both have returned
+  REQUIRE(first.ready());
+  REQUIRE(second.ready());
+  CHECK(first.get() == -1);
+  CHECK(second.get() == -1);
+}
+
+TEST_CASE("the destructor waits for a task destroy(timeout) left running", "[lifecycle][destroy]") {
+  test::Gate gate;
+  std::latch started(1);
+  std::atomic<bool> finished{false};
+  auto pool = std::make_unique<poolify::FixedPool<int, int>>(1, [&](int x) {
+    started.count_down();
+    gate.wait();
+    finished.store(true);
+    return x;
+  });
+  poolify::Future<int> stuck = pool->execute(3);
+  started.wait();
+  CHECK(pool->destroy(std::chrono::milliseconds(0)) == 1);
+  // The worker runs the pool's code when its task returns: freeing the pool under it would be a
+  // use after free (ASan's build would report it).
+  std::thread freeing([&pool] { pool.reset(); });
+  gate.open();
+  freeing.join();
+  CHECK(finished.load());
+  CHECK(stuck.get() == 3);
+}
+
+TEST_CASE("destroy(timeout) refuses a negative timeout and changes nothing", "[lifecycle][destroy][validation]") {
+  poolify::FixedPool<int, int> pool(1, identity);
+  CHECK_THROWS_AS(pool.destroy(std::chrono::milliseconds(-1)), std::invalid_argument);
+  CHECK(pool.info().started);
+  CHECK(pool.execute(4).get() == 4);
+  CHECK(pool.destroy(std::chrono::milliseconds(0)) == 0);  // nothing running: as destroy()
+}
+
+// Found by the fuzzer: the worker of a task that destroy(timeout) left running exited without
+// waking wait_idle() waiters when the task ended, so a wait_idle() begun before could sleep for good.
+TEST_CASE("a task destroy(timeout) left running wakes wait_idle() when it ends", "[lifecycle][destroy][wait_idle]") {
+  for (int round = 0; round < 50; ++round) {
+    test::Gate gate;
+    std::latch started(1);
+    poolify::FixedPool<int, int> pool(1, [&](int x) {
+      started.count_down();
+      gate.wait();
+      return x;
+    });
+    poolify::Future<int> stuck = pool.execute(1);
+    started.wait();
+    std::latch waiting(1);
+    std::thread waiter([&] {
+      waiting.count_down();
+      pool.wait_idle();  // the task runs: it sleeps until the task ends
+    });
+    waiting.wait();
+    CHECK(pool.destroy(std::chrono::milliseconds(0)) == 1);
+    gate.open();
+    waiter.join();
+    CHECK(stuck.get() == 1);
+  }
+}

@@ -142,7 +142,8 @@ class Pool {
   Pool& operator=(const Pool&) = delete;
 
   /// Destroys the pool if it is started (as `destroy()`), then frees it. Must not run inside one of
-  /// the pool's own tasks.
+  /// the pool's own tasks. It also waits for the tasks that an earlier `destroy(timeout)` left
+  /// running: their threads run the pool's code when they return, so the pool cannot go first.
   virtual ~Pool() {
     if (state_.load(std::memory_order_acquire) == State::started) {
       try {
@@ -151,19 +152,22 @@ class Pool {
         report_error(std::current_exception());
       }
     }
+    await_leftovers();
   }
 
   // ---------------------------------------------------------------- lifecycle
 
   /// Starts the worker nodes. Throws `PoolError` "Cannot start an already started pool" or
   /// "Cannot start a destroying pool"; `std::system_error` if a thread cannot be created (the
-  /// threads already made are stopped and joined; the pool stays not started).
+  /// threads already made are stopped and joined; the pool stays not started). Tasks that an
+  /// earlier `destroy(timeout)` left running are waited for first: a node runs one worker at a time.
   void start() {
     {
       std::lock_guard lifecycle(lifecycle_mutex_);
       const State state = state_.load(std::memory_order_acquire);
       if (state == State::started) detail::throw_pool_error("Cannot start an already started pool");
       if (state == State::destroying) detail::throw_pool_error("Cannot start a destroying pool");
+      await_leftovers();
       destroy_source_ = std::stop_source();
       events_.reset_edges();
       start_ms_.store(detail::now_ms(), std::memory_order_relaxed);
@@ -195,8 +199,31 @@ class Pool {
   /// already destroying pool", and when called from inside one of the pool's tasks.
   ///
   /// A running task cannot be interrupted: a task that ignores its stop token keeps `destroy()`
-  /// waiting until it returns.
-  void destroy() {
+  /// waiting until it returns (see `destroy(timeout)` for a bound).
+  void destroy() { destroy_until(std::chrono::steady_clock::time_point::max()); }
+
+  /// `destroy()` that returns within about `timeout` (measured from the call): it waits for queued
+  /// tasks for the shorter of `tasks_finished_timeout` and `timeout`, and for running tasks (their
+  /// stop tokens signalled) until `timeout` has passed. Returns how many tasks were still running
+  /// then: one per worker inside a task (a helping wait's nested tasks count with it) plus the
+  /// coroutine tasks still suspended; 0 means all was done as by `destroy()`. Workers running no
+  /// task are on their way out and are waited for (as are hooks and listeners).
+  ///
+  /// A task left running is not abandoned: threads cannot be killed, so it goes on, and its future
+  /// resolves with its own outcome when it returns (events it raises come after `destroy`). Its
+  /// worker then exits. Until then the pool is destroyed (`execute` refuses, `info().started` is
+  /// false), and `start()` and the destructor wait for it first, since its thread runs the pool's
+  /// code when the task returns. Throws as `destroy()`, and `std::invalid_argument` for a negative
+  /// `timeout`.
+  std::size_t destroy(std::chrono::milliseconds timeout) {
+    if (timeout < std::chrono::milliseconds::zero()) {
+      throw std::invalid_argument("poolify::Pool::destroy: timeout must be >= 0");
+    }
+    return destroy_until(std::chrono::steady_clock::now() + timeout);
+  }
+
+ private:
+  std::size_t destroy_until(std::chrono::steady_clock::time_point deadline) {
     if (detail::current_pool == this) {
       detail::throw_pool_error("poolify::Pool::destroy: cannot be called from inside a task of the same pool");
     }
@@ -208,18 +235,19 @@ class Pool {
       std::lock_guard size(size_mutex_);  // no node is added or retires from here on
       state_.store(State::destroying, std::memory_order_release);
     }
-    wait_idle_until(std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(tasks_finished_timeout_ms_.load(std::memory_order_relaxed)));
+    wait_idle_until(std::min(deadline, std::chrono::steady_clock::now() +
+                                           std::chrono::milliseconds(tasks_finished_timeout_ms_.load(std::memory_order_relaxed))));
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     for (std::size_t key = 0; key < active; ++key) {
       nodes_[key]->close().drain([this](Task* task) { abandon(task); });
     }
     destroy_source_.request_stop();
+    std::size_t left_running = 0;
     {
       std::lock_guard lifecycle(lifecycle_mutex_);
-      stop_nodes(active);
-      join_retired_threads(true);
-      wait_for_coroutines(active);
+      join_retired_threads(true);  // they left their work loop (a hook that never returns is waited for)
+      left_running += stop_nodes(active, deadline);  // those it leaves running join the retired ones
+      left_running += wait_for_coroutines(active, deadline);
       live_nodes_.store(0, std::memory_order_release);
       active_nodes_.store(0, std::memory_order_release);
       ready_.store(false, std::memory_order_release);
@@ -228,7 +256,10 @@ class Pool {
     notify_idle();  // abandoned tasks made the pool idle without a worker noticing
     emit_with_info(PoolEvent::destroy);
     events_.flush();  // every event is delivered when destroy() returns
+    return left_running;
   }
+
+ public:
 
   // ---------------------------------------------------------------- executing
 
@@ -608,8 +639,8 @@ class Pool {
   }
 
  protected:
-  using Entry = detail::TaskFunctionEntry<Data, Response>;
-  using Registry = detail::TaskFunctionRegistry<Data, Response>;
+  using Entry = detail::TaskFunctionEntry<Data, Response>;        ///< A task function as the pool keeps it.
+  using Registry = detail::TaskFunctionRegistry<Data, Response>;  ///< One version of the task-function list.
 
   /// Builds a pool of `min_size`..`max_size` nodes (sizes already validated by the caller).
   Pool(PoolType type, std::size_t min_size, std::size_t max_size,
@@ -952,6 +983,9 @@ class Pool {
     std::jthread thread([this, &node, exited] {
       work(node);
       exited->store(true, std::memory_order_release);
+      // For a destroy(timeout) waiting on the exits; whoever frees the pool joins this thread first.
+      thread_exits_.fetch_add(1, std::memory_order_seq_cst);
+      detail::wake_all(thread_exits_);
     });
     if (node.thread.joinable()) retired_threads_.push_back(RetiredThread{std::move(node.thread), std::move(node.exited)});
     node.thread = std::move(thread);
@@ -964,6 +998,48 @@ class Pool {
     std::jthread thread;
     std::shared_ptr<std::atomic<bool>> exited;  // set as its last step
   };
+
+  /// Waits until the worker whose exit flag is `exited` has exited, or `deadline`; true if it has.
+  bool await_exit(const std::atomic<bool>& exited, std::chrono::steady_clock::time_point deadline) noexcept {
+    for (;;) {
+      const std::uint32_t seen = thread_exits_.load(std::memory_order_seq_cst);
+      if (exited.load(std::memory_order_acquire)) return true;
+      if (deadline == std::chrono::steady_clock::time_point::max()) {
+        detail::wait_on(thread_exits_, seen);
+      } else if (!detail::wait_on_until(thread_exits_, seen, deadline)) {
+        return exited.load(std::memory_order_acquire);
+      }
+    }
+  }
+
+  /// destroy(): waits until the worker of `node`, asked to stop, has exited (true), or until
+  /// `deadline` if it runs a task then (false). One that runs none is on its way out and is waited
+  /// for (a task it stole meanwhile counts as soon as the thief marks it).
+  bool await_node_exit(const Node& node, std::chrono::steady_clock::time_point deadline) noexcept {
+    if (await_exit(*node.exited, deadline)) return true;
+    for (;;) {
+      if (node.usage.executing.load(std::memory_order_acquire) != 0) return false;
+      if (await_exit(*node.exited, std::chrono::steady_clock::now() + std::chrono::milliseconds(1))) return true;
+    }
+  }
+
+  /// Keeps a worker that a destroy(timeout) left running, until `await_leftovers`; if even that
+  /// cannot be (no memory), destroy waits for it here after all.
+  void keep_running_thread(RetiredThread&& thread) noexcept {
+    std::lock_guard lock(size_mutex_);
+    try {
+      retired_threads_.push_back(std::move(thread));
+    } catch (...) {
+      if (thread.thread.joinable()) thread.thread.join();
+    }
+  }
+
+  /// start() and the destructor: waits for the tasks and workers an earlier destroy(timeout) left
+  /// running.
+  void await_leftovers() noexcept {
+    join_retired_threads(true);
+    wait_for_coroutines(nodes_.size(), std::chrono::steady_clock::time_point::max());
+  }
 
   /// Joins the retired workers: all of them (`all`, from destroy()), or those already gone.
   void join_retired_threads(bool all) {
@@ -982,14 +1058,26 @@ class Pool {
     for (RetiredThread& retired : done) retired.thread.join();
   }
 
-  void stop_nodes(std::size_t count) noexcept {
+  /// Stops the workers of the first `count` nodes and joins those that exit by `deadline`; the
+  /// others (running a task that ignores its stop token) are kept running. Returns how many.
+  std::size_t stop_nodes(std::size_t count,
+                         std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max()) noexcept {
     for (std::size_t key = 0; key < count; ++key) nodes_[key]->request_stop();
+    std::size_t left_running = 0;
     for (std::size_t key = 0; key < count; ++key) {
       Node& node = *nodes_[key];
-      if (node.thread.joinable()) node.thread.join();
+      if (node.thread.joinable()) {
+        if (deadline == std::chrono::steady_clock::time_point::max() || await_node_exit(node, deadline)) {
+          node.thread.join();
+        } else {
+          ++left_running;
+          keep_running_thread(RetiredThread{std::move(node.thread), std::move(node.exited)});
+        }
+      }
       node.usage.ready.store(false, std::memory_order_release);
       node.close().drain([this](Task* task) { abandon(task); });  // pushed after the drain, before the close
     }
+    return left_running;
   }
 
   /// What a worker's helping waits do (see `Future::wait`).
@@ -1054,7 +1142,10 @@ class Pool {
       }
       // Out of work: a busy episode may end here (not between two tasks, which would flap).
       if (events_.wants(detail::EdgeKind::busy) && events_.in_episode(detail::EdgeKind::busy)) check_busy();
-      if (node.stop_requested()) break;
+      if (node.stop_requested()) {
+        node_ran_dry(node);  // a task that destroy(timeout) left running ended after destroy() woke the waiters
+        break;
+      }
       const bool stealing = stealing_.load(std::memory_order_relaxed);
       Steal attempt = Steal::nothing;
       if (stealing && steal_first) {  // keeps stealing, one task at a time, while there is work
@@ -1505,10 +1596,17 @@ class Pool {
                          [&node] { return node.stop_requested(); });
   }
 
-  /// destroy(): waits until no coroutine task is in flight on any node (their stop tokens are
-  /// signalled; like a running task, one that never ends keeps destroy() waiting).
-  void wait_for_coroutines(std::size_t active) noexcept {
-    for (std::size_t key = 0; key < active; ++key) wait_while_suspended(nodes_[key]->usage, 1, [] { return false; });
+  /// destroy(): waits until no coroutine task is in flight on the first `active` nodes (their stop
+  /// tokens are signalled; like a running task, one that never ends keeps destroy() waiting), or
+  /// until `deadline`. Returns how many are still in flight.
+  std::size_t wait_for_coroutines(std::size_t active, std::chrono::steady_clock::time_point deadline) noexcept {
+    std::size_t left = 0;
+    for (std::size_t key = 0; key < active; ++key) {
+      detail::NodeUsage& usage = nodes_[key]->usage;
+      wait_while_suspended(usage, 1, [deadline] { return std::chrono::steady_clock::now() >= deadline; });
+      left += usage.suspended.load(std::memory_order_acquire);
+    }
+    return left;
   }
 
   /// Waits while `usage` has `limit` coroutine tasks in flight or more, unless `stop()`: sleeps on
@@ -1862,7 +1960,8 @@ class Pool {
   std::atomic<std::size_t> live_nodes_{0};
   std::mutex size_mutex_;                    // serializes adding and retiring nodes with destroy()
   std::atomic<bool> empty_armed_{false};     // a node was added since the last `empty` event
-  std::vector<RetiredThread> retired_threads_;  // guarded by size_mutex_
+  std::vector<RetiredThread> retired_threads_;  // guarded by size_mutex_; with those destroy(timeout) left running
+  std::atomic<std::uint32_t> thread_exits_{0};  // bumped by each worker as its last step (see await_exit)
 
   mutable std::mutex config_mutex_;                          // serializes task-function and strategy changes
   std::vector<std::unique_ptr<Registry>> registries_;  // every version, guarded by config_mutex_

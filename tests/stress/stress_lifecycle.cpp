@@ -4,7 +4,10 @@
 //   - spawn during shutdown: a binary fan-out 16 levels deep, destroyed at a random point;
 //   - destroy() racing 8 submitting threads, again and again (the pool is started again);
 //   - a zero tasks_finished_timeout with 1000 tasks pending: destroy() returns at once, the
-//     queued ones are abandoned and never run, the running ones see their stop token.
+//     queued ones are abandoned and never run, the running ones see their stop token;
+//   - stuck tasks: some running tasks ignore their token; destroy(timeout) (0, 1 or 100 ms)
+//     returns anyway, counts them, abandons the queue, and the stuck tasks finish later with their
+//     own outcome, before start() or the destructor go on (under ASan: nothing freed under them).
 // After destroy() returns, every future of an accepted task must be ready without waiting.
 #include "stress.hpp"
 
@@ -19,6 +22,7 @@
 #include <string>              // std::to_string
 #include <thread>              // std::thread
 #include <vector>              // std::vector
+#include <latch>               // std::latch
 
 #include "../catch.hpp"
 #include "../support.hpp"
@@ -239,4 +243,61 @@ TEST_CASE("wait_idle() racing destroy() and start(): every wait returns", "[stre
   CHECK(tally.ended() == rounds * 4);
   CHECK(tally.errors.load() == 0);
   CHECK(waits.load() > 0);
+}
+
+TEST_CASE("stuck tasks: destroy(timeout) returns, and they finish later with their own outcome", "[stress][lifecycle]") {
+  stress::Watchdog watchdog("stuck task and destroy with a timeout");
+  const std::uint64_t rounds = stress::scaled(40);
+  std::mt19937 random(12345);
+  const std::chrono::milliseconds timeouts[] = {0ms, 1ms, 100ms};
+  for (std::uint64_t round = 0; round < rounds; ++round) {
+    const int workers = 1 + static_cast<int>(random() % 4);
+    const int stuck = 1 + static_cast<int>(random() % static_cast<unsigned>(workers));  // the first `stuck` ignore their token
+    std::atomic<int> queued_ran{0};
+    std::latch running(workers);
+    test::Gate gate;
+    std::vector<poolify::Future<int>> first;
+    std::vector<poolify::Future<int>> queued;
+    std::thread opener;
+    {
+      poolify::FixedPool<int, int> pool(
+          static_cast<std::size_t>(workers),
+          [&](int x, std::stop_token token) {
+            if (x >= workers) {
+              queued_ran.fetch_add(1);
+              return x;
+            }
+            running.count_down();
+            if (x < stuck) {
+              gate.wait();  // ignores its token
+            } else {
+              wait_for_stop(token);
+            }
+            return x;
+          },
+          {.tasks_queue_options = {.tasks_finished_timeout = 0ms}});
+      for (int i = 0; i < workers; ++i) first.push_back(pool.execute(i));
+      running.wait();  // one task per worker, each blocked: none can end before destroy
+      for (int i = workers; i < workers + 1000; ++i) queued.push_back(pool.execute(i));
+      const std::size_t left = pool.destroy(timeouts[random() % 3]);
+      CHECK(left >= static_cast<std::size_t>(stuck));  // the gate is shut: the stuck ones still run
+      CHECK(left <= static_cast<std::size_t>(workers));  // and the others may not have returned yet
+      for (int i = 0; i < stuck; ++i) CHECK_FALSE(first[static_cast<std::size_t>(i)].ready());
+      stress::Tally tally;
+      CHECK(stress::unresolved_then_settle(queued, tally) == 0);  // the queue is abandoned at once
+      CHECK(tally.abandoned.load() == 1000);
+      CHECK_FALSE(pool.info().started);
+      if (round % 2 == 0) {
+        gate.open();
+        pool.start();  // waits for the stuck workers first
+        CHECK(pool.execute(workers).get() == workers);
+        CHECK(pool.info().executed_tasks == 1);
+      } else {
+        opener = std::thread([&gate] { gate.open(); });  // while the destructor waits, or before
+      }
+    }  // the destructor waits for stuck tasks still running
+    if (opener.joinable()) opener.join();
+    for (int i = 0; i < workers; ++i) CHECK(first[static_cast<std::size_t>(i)].get() == i);
+    CHECK(queued_ran.load() == (round % 2 == 0 ? 1 : 0));
+  }
 }
