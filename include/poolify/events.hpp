@@ -72,6 +72,7 @@ using Listener = std::function<void(const Event&)>;
 /// What `Pool::on()` returns, for `Pool::off()`.
 struct ListenerId {
   std::uint64_t value = 0;  ///< 0 is never a listener's.
+  /// Equal when they name the same listener.
   friend bool operator==(ListenerId, ListenerId) = default;
 };
 

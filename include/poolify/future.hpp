@@ -50,7 +50,9 @@ class Future {
  public:
   /// An invalid future (`valid()` is false).
   Future() noexcept = default;
+  /// Takes `other`'s task; `other` becomes invalid.
   Future(Future&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  /// Lets go of this future's task (as the destructor), then takes `other`'s.
   Future& operator=(Future&& other) noexcept {
     if (this != &other) {
       reset();

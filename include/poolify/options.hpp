@@ -96,6 +96,7 @@ struct MeasurementRequirements {
     if (!median_wanted || !average) return *this;
     return {aggregate, false, true};
   }
+  /// Equal when every flag is.
   constexpr bool operator==(const MeasurementRequirements&) const noexcept = default;
 };
 
@@ -112,6 +113,7 @@ struct TaskStatisticsRequirements {
   }
   /// Whether anything must be measured.
   [[nodiscard]] constexpr bool any() const noexcept { return run_time.any() || wait_time.any() || elu.any(); }
+  /// Equal when every measurement's requirements are.
   constexpr bool operator==(const TaskStatisticsRequirements&) const noexcept = default;
 };
 

@@ -51,27 +51,38 @@ struct TaskResult<void> {
 template <class R>
 class Task {
  public:
+  /// The coroutine's promise (C++ requires the name): keeps the result or the exception for the
+  /// pool, which reads it when the coroutine ends.
   struct promise_type : detail::TaskResult<R> {
-    std::exception_ptr error;
-    detail::Continuation on_done{};  // set by the pool before it starts the coroutine
+    std::exception_ptr error;        ///< What the coroutine threw, if it did.
+    detail::Continuation on_done{};  ///< Set by the pool before it starts the coroutine.
 
+    /// The `Task` the coroutine call returns.
     Task get_return_object() noexcept { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
+    /// Starts suspended: the pool resumes it on a worker.
     std::suspend_always initial_suspend() noexcept { return {}; }
+    /// Keeps the exception for the task's future.
     void unhandled_exception() noexcept { error = std::current_exception(); }
 
+    /// Ends the coroutine by telling the pool, which completes the pool task.
     struct FinalAwaiter {
+      /// Always suspends, to tell the pool.
       [[nodiscard]] bool await_ready() const noexcept { return false; }
       /// Tells the pool; it may destroy the frame, so nothing here touches it after.
       void await_suspend(std::coroutine_handle<promise_type> self) noexcept {
         const detail::Continuation done = self.promise().on_done;
         done.run(done.context);
       }
+      /// Never resumed.
       void await_resume() const noexcept {}
     };
+    /// Suspends at the end so that the pool, not the coroutine, frees the frame.
     FinalAwaiter final_suspend() noexcept { return {}; }
   };
 
+  /// Takes `other`'s coroutine; `other` holds none after.
   Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  /// Destroys the coroutine it holds (if any), then takes `other`'s.
   Task& operator=(Task&& other) noexcept {
     if (this != &other) {
       if (handle_) handle_.destroy();

@@ -24,6 +24,7 @@
 #define POOLIFY_NAMESPACE_BEGIN                                                                   \
   namespace poolify {                                                                            \
   inline namespace v0 {
+/// Closes what `POOLIFY_NAMESPACE_BEGIN` opened.
 #define POOLIFY_NAMESPACE_END                                                                     \
   }                                                                                              \
   }

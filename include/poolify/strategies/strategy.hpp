@@ -22,6 +22,7 @@ POOLIFY_NAMESPACE_BEGIN
 /// own, without a lock; it may be a moment old. Figures the pool does not measure stay 0.
 class MeasurementView {
  public:
+  /// A view of `history` (the pool makes these; a test may too).
   explicit MeasurementView(const detail::MeasurementHistory& history) noexcept : history_(&history) {}
   /// Samples recorded.
   [[nodiscard]] std::uint64_t count() const noexcept { return history_->count(); }
@@ -46,6 +47,7 @@ class MeasurementView {
 /// values may be a moment old.
 class WorkerNodeView {
  public:
+  /// A view of a node's counters `usage` (the pool makes these; a test may too).
   explicit WorkerNodeView(const detail::NodeUsage& usage) noexcept : usage_(&usage) {}
   /// Whether the node accepts tasks; strategies choose only ready nodes.
   [[nodiscard]] bool ready() const noexcept { return usage_->ready.load(std::memory_order_relaxed); }
