@@ -4825,16 +4825,13 @@ class Pool {
     std::shared_ptr<std::atomic<bool>> exited;  // set as its last step
   };
 
-  /// Waits until the worker whose exit flag is `exited` has exited, or `deadline`; true if it has.
+  /// Waits until the worker whose exit flag is `exited` has exited, or `deadline` (a finite one:
+  /// without a deadline, join the thread); true if it has.
   bool await_exit(const std::atomic<bool>& exited, std::chrono::steady_clock::time_point deadline) noexcept {
     for (;;) {
       const std::uint32_t seen = thread_exits_.load(std::memory_order_seq_cst);
       if (exited.load(std::memory_order_acquire)) return true;
-      if (deadline == std::chrono::steady_clock::time_point::max()) {
-        detail::wait_on(thread_exits_, seen);
-      } else if (!detail::wait_on_until(thread_exits_, seen, deadline)) {
-        return exited.load(std::memory_order_acquire);
-      }
+      if (!detail::wait_on_until(thread_exits_, seen, deadline)) return exited.load(std::memory_order_acquire);
     }
   }
 
