@@ -88,3 +88,22 @@ TEST_CASE("what an exiting thread kept goes to the shared list, and a full cache
   while (Node* node = recycler.take()) taken.insert(node);
   CHECK(taken.size() == nodes.size());
 }
+
+TEST_CASE("a thread that took from the shared list hands back what it did not use when it exits", "[recycler]") {
+  // A taker grabs the whole shared list at once; a thread that only takes (a submitter whose
+  // futures workers release) must not lose the rest when it exits.
+  Recycler& recycler = Recycler::instance();
+  std::vector<Node> nodes(1000);
+  std::thread giver([&] {
+    for (auto& node : nodes) recycler.give(&node);
+  });
+  giver.join();
+  Node* used = nullptr;
+  std::thread taker([&] { used = recycler.take(); });
+  taker.join();
+  REQUIRE(used != nullptr);
+  std::set<Node*> taken;
+  while (Node* node = recycler.take()) taken.insert(node);
+  CHECK(taken.size() == nodes.size() - 1);
+  CHECK(taken.count(used) == 0);
+}

@@ -2,12 +2,10 @@
 /// @brief A process-wide free list of task states of one type.
 #pragma once
 
-#include <poolify/detail/spinlock.hpp>
 #include <poolify/version.hpp>
 
 #include <atomic>   // std::atomic
 #include <cstdint>  // std::uint32_t
-#include <mutex>   // std::lock_guard
 #include <new>     // placement new
 
 POOLIFY_NAMESPACE_BEGIN
@@ -19,8 +17,10 @@ namespace detail {
 /// Each thread first keeps what it releases in a small cache of its own and takes from it again:
 /// a thread that submits tasks and also drops their futures (or a task that submits tasks) reuses
 /// its own task states with no atomic instruction at all. A full cache hands half of itself to the
-/// shared list in one step. The shared list takes releases lock-free; takers grab all of it at
-/// once (an exchange, free of ABA) into a private list they pop under a small lock.
+/// shared list in one step. The shared list takes releases lock-free; a taker whose cache is
+/// empty grabs all of it at once (an exchange, free of ABA) into a second list of its own, which
+/// it pops with no atomic instruction: a thread that submits while workers release (tasks whose
+/// futures are dropped) pays one exchange per grab, not a lock per task.
 ///
 /// One recycler exists per task-state type for the whole process and is never destroyed: futures
 /// may outlive their pool, and pools may live in static storage, so a release must never find
@@ -46,10 +46,13 @@ class Recycler {
       --local.count;
       return node;
     }
-    std::lock_guard lock(take_lock_);
-    if (private_ == nullptr) private_ = returned_.exchange(nullptr, std::memory_order_acquire);
-    Node* node = private_;
-    if (node != nullptr) private_ = node->recycle_next_;
+    if (local.taken == nullptr) {
+      if (local.state == LocalState::unused) open(local);  // so that what it takes is handed back at its exit
+      if (local.state == LocalState::closed) return nullptr;  // exiting: what it took would be lost
+      local.taken = returned_.exchange(nullptr, std::memory_order_acquire);
+    }
+    Node* node = local.taken;
+    if (node != nullptr) local.taken = node->recycle_next_;
     return node;
   }
 
@@ -75,7 +78,8 @@ class Recycler {
   /// Trivially destructible, so that it is usable at any point of a thread's life, even while
   /// thread-local destructors run.
   struct LocalCache {
-    Node* head;
+    Node* head;          // what this thread released, `count` of them
+    Node* taken;         // what it took from the shared list and has not used yet (not counted)
     std::uint32_t count;
     LocalState state;
   };
@@ -87,13 +91,20 @@ class Recycler {
     Flusher& operator=(const Flusher&) = delete;
     ~Flusher() {
       LocalCache& local = local_cache();
-      instance().spill(local, local.count);
+      Recycler& recycler = instance();
+      recycler.spill(local, local.count);
+      if (local.taken != nullptr) {
+        Node* last = local.taken;
+        while (last->recycle_next_ != nullptr) last = last->recycle_next_;
+        recycler.give_chain(local.taken, last);
+        local.taken = nullptr;
+      }
       local.state = LocalState::closed;
     }
   };
 
   static LocalCache& local_cache() noexcept {
-    static thread_local LocalCache cache{nullptr, 0, LocalState::unused};
+    static thread_local LocalCache cache{nullptr, nullptr, 0, LocalState::unused};
     return cache;
   }
 
@@ -124,10 +135,7 @@ class Recycler {
 
   Recycler() = default;
 
-  // Releasers (workers) and takers (submitters) write different cache lines.
   alignas(64) std::atomic<Node*> returned_{nullptr};
-  alignas(64) Spinlock take_lock_;
-  Node* private_ = nullptr;  // guarded by take_lock_
 };
 
 }  // namespace detail
