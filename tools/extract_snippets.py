@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Extracts the C++ code blocks of README.md, so that the build compiles them.
+"""Extracts the C++ code blocks of a Markdown document (README.md, docs/GUIDE.md), so that the
+build compiles them.
 
 Every fenced block whose info string is exactly `cpp` (```cpp) becomes
-<output-dir>/snippet_<n>.cpp, numbered from 1 in README order. A `#line` directive makes
-compiler errors point at README.md itself. Blocks fenced as anything else (```c++, ```text,
+<output-dir>/snippet_<n>.cpp, numbered from 1 in document order. A `#line` directive makes
+compiler errors point at the document itself. Blocks fenced as anything else (```c++, ```text,
 ```cmake, ...) are left alone: use that to show code that is not meant to compile.
 
 A snippet with a main() is built and run by CTest; one without is compiled as an object
@@ -57,13 +58,13 @@ def extract(readme: Path) -> list[tuple[int, str]]:
 
 
 def render(readme: Path, first_line: int, code: str) -> str:
-    return (f"// Extracted from README.md by tools/extract_snippets.py: edit README.md, not this file.\n"
+    return (f"// Extracted from {readme.name} by tools/extract_snippets.py: edit {readme.name}, not this file.\n"
             f'#line {first_line} "{readme.as_posix()}"\n'
             f"{code}\n")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Extract README.md's ```cpp blocks.")
+    parser = argparse.ArgumentParser(description="Extract a Markdown document's ```cpp blocks.")
     parser.add_argument("readme", type=Path)
     parser.add_argument("--output-dir", type=Path, required=True)
     parser.add_argument("--check", action="store_true",
