@@ -12,6 +12,7 @@ namespace {
 
 struct Node {
   Node* recycle_next_ = nullptr;
+  Node* recycle_tail_ = nullptr;
   std::atomic<int> owners{0};
 };
 
@@ -104,6 +105,33 @@ TEST_CASE("a thread that took from the shared list hands back what it did not us
   REQUIRE(used != nullptr);
   std::set<Node*> taken;
   while (Node* node = recycler.take()) taken.insert(node);
+  CHECK(taken.size() == nodes.size() - 1);
+  CHECK(taken.count(used) == 0);
+}
+
+TEST_CASE("a taker keeps at most a small batch of the shared list: other threads get the rest", "[recycler]") {
+  // A burst's task states must serve whichever thread submits next, not sit with one thread.
+  Recycler& recycler = Recycler::instance();
+  std::vector<Node> nodes(1000);
+  std::thread giver([&] {
+    for (auto& node : nodes) recycler.give(&node);
+  });
+  giver.join();
+  std::latch took(1);
+  std::latch done(1);
+  Node* used = nullptr;
+  std::thread taker([&] {
+    used = recycler.take();
+    took.count_down();
+    done.wait();  // alive, holding what it took, while the main thread takes
+  });
+  took.wait();
+  std::set<Node*> taken;
+  while (Node* node = recycler.take()) taken.insert(node);
+  CHECK(taken.size() >= nodes.size() - 256);  // a batch is at most a thread's cache
+  done.count_down();
+  taker.join();
+  while (Node* node = recycler.take()) taken.insert(node);  // what the taker handed back at its exit
   CHECK(taken.size() == nodes.size() - 1);
   CHECK(taken.count(used) == 0);
 }

@@ -2,10 +2,12 @@
 /// @brief A process-wide free list of task states of one type.
 #pragma once
 
+#include <poolify/detail/spinlock.hpp>
 #include <poolify/version.hpp>
 
 #include <atomic>   // std::atomic
 #include <cstdint>  // std::uint32_t
+#include <mutex>   // std::lock_guard
 #include <new>     // placement new
 
 POOLIFY_NAMESPACE_BEGIN
@@ -17,10 +19,15 @@ namespace detail {
 /// Each thread first keeps what it releases in a small cache of its own and takes from it again:
 /// a thread that submits tasks and also drops their futures (or a task that submits tasks) reuses
 /// its own task states with no atomic instruction at all. A full cache hands half of itself to the
-/// shared list in one step. The shared list takes releases lock-free; a taker whose cache is
-/// empty grabs all of it at once (an exchange, free of ABA) into a second list of its own, which
-/// it pops with no atomic instruction: a thread that submits while workers release (tasks whose
-/// futures are dropped) pays one exchange per grab, not a lock per task.
+/// shared list in one step, as a batch whose first node knows its last (`recycle_tail_`). The
+/// shared list takes releases lock-free; takers grab all of it at once (an exchange, free of ABA)
+/// into a private list, and a taker whose cache is empty moves one batch from there into a second
+/// list of its own under a small lock, then pops that with no atomic instruction: a thread that
+/// submits while workers release (tasks whose futures are dropped) takes the lock once per batch
+/// (128 tasks from a full cache), not once per task, and never walks a chain.
+///
+/// `Node` provides `Node* recycle_next_` and `Node* recycle_tail_`, both free for the recycler's
+/// use while the node is in it.
 ///
 /// One recycler exists per task-state type for the whole process and is never destroyed: futures
 /// may outlive their pool, and pools may live in static storage, so a release must never find
@@ -49,7 +56,7 @@ class Recycler {
     if (local.taken == nullptr) {
       if (local.state == LocalState::unused) open(local);  // so that what it takes is handed back at its exit
       if (local.state == LocalState::closed) return nullptr;  // exiting: what it took would be lost
-      local.taken = returned_.exchange(nullptr, std::memory_order_acquire);
+      local.taken = take_batch();
     }
     Node* node = local.taken;
     if (node != nullptr) local.taken = node->recycle_next_;
@@ -125,8 +132,24 @@ class Recycler {
     give_chain(first, last);
   }
 
-  /// Pushes the chain first..last onto the shared list.
+  /// One chain that was given to the shared list in one step (see `give_chain`), or nullptr: under
+  /// the take lock, once per chain, in constant time. Takers share what is there: a thread holds at
+  /// most one such chain it has not used (at most a cache's worth), so a burst's task states serve
+  /// whichever thread submits next.
+  Node* take_batch() noexcept {
+    std::lock_guard lock(take_lock_);
+    if (private_ == nullptr) private_ = returned_.exchange(nullptr, std::memory_order_acquire);
+    Node* first = private_;
+    if (first == nullptr) return nullptr;
+    Node* last = first->recycle_tail_;
+    private_ = last->recycle_next_;
+    last->recycle_next_ = nullptr;
+    return first;
+  }
+
+  /// Pushes the chain first..last onto the shared list, as one batch: `first` keeps where it ends.
   void give_chain(Node* first, Node* last) noexcept {
+    first->recycle_tail_ = last;
     Node* head = returned_.load(std::memory_order_relaxed);
     do {
       last->recycle_next_ = head;
@@ -135,7 +158,10 @@ class Recycler {
 
   Recycler() = default;
 
+  // Releasers (workers) and takers (submitters) write different cache lines.
   alignas(64) std::atomic<Node*> returned_{nullptr};
+  alignas(64) Spinlock take_lock_;
+  Node* private_ = nullptr;  // guarded by take_lock_
 };
 
 }  // namespace detail
