@@ -4792,7 +4792,7 @@ class Pool {
       const std::size_t local = local_node(entry);
       for (std::size_t attempt = 1; pushed == Node::Pushed::refused; ++attempt) {
         const bool may_retry = attempt < attempts;
-        if (dynamic) grow_if_needed(entry);
+        if (dynamic) grow_if_needed(entry, attempt > 1);
         key = attempt == 1 && local != no_node ? local : choose_node(entry, task->submitted_ms, may_retry);
         if (key == no_node) continue;
         pushed = nodes_[key]->push(task, sleepers_, order ? &*order : nullptr, queued);
@@ -5051,16 +5051,24 @@ class Pool {
 
   /// A dynamic pool, before placing a task of `entry`: adds a node when every node is busy or there
   /// is none (poolifier's rule), or when none of the nodes the task function may run on is there.
-  void grow_if_needed(const Entry& entry) {
+  ///
+  /// The checks here read the counters without the size lock, which a retiring worker holds from
+  /// the moment its node stops being ready until the node is no longer counted as live: a worker
+  /// preempted there makes the pool look full (or busy-free) with no node to choose. So after a
+  /// failed choice (`choice_failed`) the decision is left to `grow`, under the lock, which waits
+  /// for the retirement to finish and then sees the pool as it is (regression: execute() threw
+  /// "Worker node key chosen by LEAST_USED is null or undefined" when that window outlasted the
+  /// submit's retries).
+  void grow_if_needed(const Entry& entry, bool choice_failed) {
     const std::size_t live = live_nodes_.load(std::memory_order_acquire);
-    if (live >= max_size_) return;
+    if (!choice_failed && live >= max_size_) return;
     std::optional<std::size_t> wanted;
     if (entry.properties.worker_node_keys) {
       bool any = false;
       for (std::size_t key : *entry.properties.worker_node_keys) any = any || nodes_[key]->usage.ready.load(std::memory_order_acquire);
       if (!any) wanted = entry.properties.worker_node_keys->front();
     }
-    if (!wanted && live != 0 && !every_node_busy()) return;
+    if (!wanted && !choice_failed && live != 0 && !every_node_busy()) return;
     grow(wanted);
   }
 
@@ -5109,6 +5117,9 @@ class Pool {
     const bool hand_over = forced || options_.kill_behavior == KillBehavior::hard;
     std::optional<detail::RingDeque<Task*>> left = node.retire(!hand_over);
     if (!left) return false;
+#ifdef POOLIFY_TEST_HOOK_RETIRING
+    POOLIFY_TEST_HOOK_RETIRING();  // tests only: a worker preempted here, not ready yet still live
+#endif
     const std::size_t live = live_nodes_.load(std::memory_order_relaxed) - 1;
     live_nodes_.store(live, std::memory_order_release);
     lock.unlock();
