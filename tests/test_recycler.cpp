@@ -18,6 +18,14 @@ struct Node {
 
 using Recycler = poolify::detail::Recycler<Node>;
 
+/// Gives every node from a thread that then exits, so that they all reach the shared list.
+void give_from_an_exiting_thread(std::vector<Node>& nodes) {
+  std::thread giver([&] {
+    for (auto& node : nodes) Recycler::instance().give(&node);
+  });
+  giver.join();
+}
+
 }  // namespace
 
 TEST_CASE("the recycler hands back what it was given, each node once", "[recycler]") {
@@ -81,10 +89,7 @@ TEST_CASE("a thread takes back what it gave first, from its own cache", "[recycl
 TEST_CASE("what an exiting thread kept goes to the shared list, and a full cache spills", "[recycler]") {
   Recycler& recycler = Recycler::instance();
   std::vector<Node> nodes(1000);  // more than one thread's cache holds
-  std::thread giver([&] {
-    for (auto& node : nodes) recycler.give(&node);
-  });
-  giver.join();
+  give_from_an_exiting_thread(nodes);
   std::set<Node*> taken;
   while (Node* node = recycler.take()) taken.insert(node);
   CHECK(taken.size() == nodes.size());
@@ -95,10 +100,7 @@ TEST_CASE("a thread that took from the shared list hands back what it did not us
   // futures workers release) must not lose the rest when it exits.
   Recycler& recycler = Recycler::instance();
   std::vector<Node> nodes(1000);
-  std::thread giver([&] {
-    for (auto& node : nodes) recycler.give(&node);
-  });
-  giver.join();
+  give_from_an_exiting_thread(nodes);
   Node* used = nullptr;
   std::thread taker([&] { used = recycler.take(); });
   taker.join();
@@ -113,10 +115,7 @@ TEST_CASE("a taker keeps at most a small batch of the shared list: other threads
   // A burst's task states must serve whichever thread submits next, not sit with one thread.
   Recycler& recycler = Recycler::instance();
   std::vector<Node> nodes(1000);
-  std::thread giver([&] {
-    for (auto& node : nodes) recycler.give(&node);
-  });
-  giver.join();
+  give_from_an_exiting_thread(nodes);
   std::latch took(1);
   std::latch done(1);
   Node* used = nullptr;

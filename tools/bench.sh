@@ -3,7 +3,7 @@
 # instructions per task under callgrind, and regenerates benchmarks/RESULTS.md and
 # benchmarks/results.svg from the results (kept in benchmarks/results/, meant to be committed).
 #
-#   tools/bench.sh                 # the whole suite: about 8 minutes on 2 cores
+#   tools/bench.sh                 # the whole suite: about 15 minutes on 2 cores
 #   tools/bench.sh round_trip ...  # only these workloads (the other results stay as they are);
 #                                  # "callgrind" names the instructions-per-task step
 #

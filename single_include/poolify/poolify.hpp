@@ -1922,6 +1922,7 @@ class TaskState final : public ResultState<Response> {
       throw;
     }
     task->function_ = function;
+    task->affinity = nullptr;  // the union's live member again (the recycler used its place)
     task->reset_word();
     return task;
   }
@@ -1954,8 +1955,8 @@ class TaskState final : public ResultState<Response> {
   [[nodiscard]] const Function& function() const noexcept { return *function_; }
 
   union {
-    /// The node keys its task function may run on (one flag per key), or null for any node; set
-    /// by each submission.
+    /// The node keys its task function may run on (one flag per key), or null for any node (as
+    /// `make` leaves it; a submission sets it).
     const unsigned char* affinity = nullptr;
     /// While the state is in the recycler: the last node of its batch (see Recycler). Shares the
     /// place of `affinity`, dead then, so that a queued `int` task stays within 120 bytes.
