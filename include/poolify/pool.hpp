@@ -48,6 +48,7 @@
 #include <string_view>  // std::string_view
 #include <thread>       // std::jthread
 #include <type_traits>  // std::is_move_constructible_v, std::is_void_v, std::is_lvalue_reference_v
+#include <limits>       // std::numeric_limits
 #include <utility>      // std::move
 #include <vector>       // std::vector
 
@@ -58,6 +59,8 @@ namespace detail {
 inline thread_local const void* current_pool = nullptr;
 /// The key of the node whose worker the current thread is (meaningful when `current_pool` is set).
 inline thread_local std::size_t current_node = 0;
+/// Whether the current thread is in its work loop (it owns its node's local deque then).
+inline thread_local bool in_work_loop = false;
 
 template <class Data, class Response>
 struct TaskFunctionEntry {
@@ -240,6 +243,7 @@ class Pool {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     for (std::size_t key = 0; key < active; ++key) {
       nodes_[key]->close().drain([this](Task* task) { abandon(task); });
+      nodes_[key]->drain_local([this](Task* task) { abandon(task); });
     }
     destroy_source_.request_stop();
     std::size_t left_running = 0;
@@ -562,7 +566,7 @@ class Pool {
       info.executing_tasks += executing;
       info.executed_tasks += usage.executed_all();
       info.failed_tasks += usage.failed_all();
-      queued += usage.queued.load(std::memory_order_acquire);
+      queued += nodes_[key]->queued_all();
       max_queued += usage.max_queued.load(std::memory_order_acquire);
       stolen += usage.stolen.load(std::memory_order_relaxed);
     }
@@ -611,7 +615,7 @@ class Pool {
       node.dynamic = key >= min_size_;
       node.tasks.executed = usage.executed_all();
       node.tasks.executing = usage.executing_all();
-      node.tasks.queued = usage.queued.load(std::memory_order_acquire);
+      node.tasks.queued = nodes_[key]->queued_all();
       node.tasks.max_queued = usage.max_queued.load(std::memory_order_acquire);
       node.tasks.failed = usage.failed_all();
       node.tasks.stolen = usage.stolen.load(std::memory_order_relaxed);
@@ -917,13 +921,22 @@ class Pool {
                                             load_exponent_.load(std::memory_order_relaxed)});
       }
       const bool dynamic = type_ == PoolType::dynamic;
+      const std::size_t local = local_node(entry);
+      if (local != no_node && detail::in_work_loop && !prioritized && entry.affinity.empty() &&
+          !per_function_.load(std::memory_order_relaxed) && !task->function().is_coroutine()) {
+        // A task's own subtask: onto the worker's local deque, with no lock (see push_local).
+        if (dynamic) grow_if_needed(entry, false);
+        if (nodes_[local]->push_local(task)) {
+          if (sleepers_.load(std::memory_order_relaxed) != 0) wake_a_thief(local);
+          return Future<Response>(task);
+        }
+      }
       std::size_t key = 0;
       std::uint64_t queued = 0;
       typename Node::Pushed pushed = Node::Pushed::refused;
       // In a dynamic pool, a node may retire between its choice and the push (the push is then
       // refused), or before the choice (none is eligible): add one if need be and choose again.
       const std::size_t attempts = dynamic ? 4 * max_size_ + 4 : 1;
-      const std::size_t local = local_node(entry);
       for (std::size_t attempt = 1; pushed == Node::Pushed::refused; ++attempt) {
         const bool may_retry = attempt < attempts;
         if (dynamic) grow_if_needed(entry, attempt > 1);
@@ -1073,6 +1086,7 @@ class Pool {
       }
       node.usage.ready.store(false, std::memory_order_release);
       node.close().drain([this](Task* task) { abandon(task); });  // pushed after the drain, before the close
+      node.drain_local([this](Task* task) { abandon(task); });
     }
     return left_running;
   }
@@ -1081,7 +1095,9 @@ class Pool {
   class NodeHelper final : public detail::Helper {
    public:
     NodeHelper(Pool& pool, Node& node) noexcept : pool_(&pool), node_(&node) {}
-    bool help_once(std::uint64_t mark, bool shallow) noexcept override { return pool_->help(*node_, mark, shallow); }
+    bool help_once(std::uint64_t mark, std::int64_t local_mark, bool shallow) noexcept override {
+      return pool_->help(*node_, mark, local_mark, shallow);
+    }
 
    private:
     Pool* pool_;
@@ -1090,15 +1106,18 @@ class Pool {
 
   /// A task on `node`'s worker waits on a future: runs one other task (see `detail::Helper`);
   /// true if it ran one.
-  bool help(Node& node, std::uint64_t mark, bool shallow) noexcept {
-    Task* task = node.pop_newest(mark);
+  bool help(Node& node, std::uint64_t mark, std::int64_t local_mark, bool shallow) noexcept {
+    bool owned = false;
+    Task* task = node.take_local(local_mark, owned);
+    if (task == nullptr) task = node.pop_newest(mark);
     if (task == nullptr && shallow) {
-      task = node.pop_newest(0);
+      task = node.take_local(std::numeric_limits<std::int64_t>::min(), owned);
+      if (task == nullptr) task = node.pop_newest(0);
       if (task == nullptr && steal(node, task, true) != Steal::stolen) return false;
     }
     if (task == nullptr) return false;
     after_dequeue();
-    run(node, task, true);
+    run(node, task, true, owned);
     return true;
   }
 
@@ -1120,6 +1139,7 @@ class Pool {
       detail::current_pool = nullptr;
       return;
     }
+    detail::in_work_loop = true;  // its tasks may push to the node's local deque from here on
     bool steal_first = false;  // the last park ended because another node had work to steal
     bool idle = false;         // a dynamic node: it ran dry at `idle_since` and has run nothing since
     std::chrono::steady_clock::time_point idle_since{};
@@ -1177,6 +1197,7 @@ class Pool {
       }
       steal_first = woken == Node::Woken::stealable;
     }
+    detail::in_work_loop = false;  // the loop emptied the local deque; an exit hook's tasks go to queues
     run_hook(options_.on_worker_exit, node.id());
     detail::current_pool = nullptr;
   }
@@ -1340,7 +1361,7 @@ class Pool {
     for (std::size_t key = 0; key < active; ++key) {
       Node& node = *nodes_[key];
       if (&node == &thief || !node.stealable()) continue;
-      const std::uint64_t queued = node.usage.queued.load(std::memory_order_relaxed);
+      const std::uint64_t queued = node.queued_all();
       if (queued > most) {
         victim = &node;
         most = queued;
@@ -1439,9 +1460,10 @@ class Pool {
 
   /// Runs a task the node took (popped or stole): the node already counts it as executing.
   /// `nested`: inside a helping wait of the task the node runs, which goes on executing after.
-  void run(Node& node, Task* task, bool nested = false) noexcept {
+  /// `owned`: the worker took it off its local deque and claimed it there (see `take_local`).
+  void run(Node& node, Task* task, bool nested = false, bool owned = false) noexcept {
     detail::NodeUsage& usage = node.usage;
-    if (!task->try_claim()) {  // cancelled while queued: its future is already resolved
+    if (!owned && !task->claim_dequeued()) {  // cancelled while queued: its future is already resolved
       task->discard_inputs();
       task->release(detail::task_word::pool_ref);
       if (!nested) usage.executing.store(0, std::memory_order_release);
@@ -1465,9 +1487,12 @@ class Pool {
       forward_destroy.emplace(destroy_source_.get_token(), detail::ForwardStop{&*extras->source});
     }
     const std::uint64_t outer_mark = detail::current_mark;  // a nested run is inside a helping wait
+    const std::int64_t outer_local_mark = detail::current_local_mark;
     detail::current_mark = node.queued_so_far();
+    detail::current_local_mark = node.local_mark();
     task->run(std::move(token));
     detail::current_mark = outer_mark;
+    detail::current_local_mark = outer_local_mark;
     forward_destroy.reset();
     task->discard_inputs();
     const bool failed = task->has_error();
@@ -1544,9 +1569,12 @@ class Pool {
     extras.coroutine = coroutine.address();
     coroutine.promise().on_done = {&Pool::on_coroutine_done, task};
     const std::uint64_t outer_mark = detail::current_mark;
+    const std::int64_t outer_local_mark = detail::current_local_mark;
     detail::current_mark = node.queued_so_far();
+    detail::current_local_mark = node.local_mark();
     coroutine.resume();  // may end it (and recycle the task) before it returns
     detail::current_mark = outer_mark;
+    detail::current_local_mark = outer_local_mark;
   }
 
   /// The coroutine of `context` (a task) returned or threw: called from its final suspension.
@@ -1855,7 +1883,7 @@ class Pool {
 
   void abandon(Task* task) noexcept {
     task->discard_inputs();
-    if (task->try_claim()) {
+    if (task->claim_dequeued()) {
       task->set_error(std::make_exception_ptr(
           TaskAbandoned("poolify: task abandoned: still queued when destroy() stopped waiting (tasks_finished_timeout)")));
       task->publish(true);
@@ -1919,6 +1947,7 @@ class Pool {
     std::uint64_t submitted = 0;
     for (std::size_t key = 0; key < count; ++key) {
       submitted += nodes_[key]->usage.submitted.load(std::memory_order_seq_cst);
+      submitted += nodes_[key]->usage.submitted_local.load(std::memory_order_seq_cst);
     }
     return finished == submitted;
   }

@@ -1335,7 +1335,7 @@ POOLIFY_NAMESPACE_END
 #include <algorithm>  // std::min
 #include <chrono>     // std::chrono::steady_clock, std::chrono::microseconds
 #include <cstddef>    // std::size_t
-#include <cstdint>    // std::uint64_t
+#include <cstdint>    // std::int64_t, std::uint64_t
 #include <thread>     // std::this_thread::yield
 
 POOLIFY_NAMESPACE_BEGIN
@@ -1346,10 +1346,11 @@ namespace detail {
 class Helper {
  public:
   /// Runs one queued task if there is one the calling worker may run, and returns true: the
-  /// node's newest task if it was queued after stamp `mark` (what the waiting task submitted, or
-  /// their descendants); else, when `shallow`, the node's newest task whatever its age, or one
-  /// stolen from the most loaded node.
-  virtual bool help_once(std::uint64_t mark, bool shallow) noexcept = 0;
+  /// newest task of the node's local deque if it was pushed at place `local_mark` or after, or of
+  /// its queue if it was queued after stamp `mark` (what the waiting task submitted, or their
+  /// descendants); else, when `shallow`, the node's newest task whatever its age, or one stolen
+  /// from the most loaded node.
+  virtual bool help_once(std::uint64_t mark, std::int64_t local_mark, bool shallow) noexcept = 0;
 
  protected:
   Helper() = default;
@@ -1363,6 +1364,8 @@ inline thread_local Helper* current_helper = nullptr;
 /// The stamp of the worker's node's queue when the task it runs began: tasks queued on the node
 /// after it are that task's (or their descendants'). Set by the pool around each task.
 inline thread_local std::uint64_t current_mark = 0;
+/// The same for the node's local deque: its place when the task began (see `WorkerNode::local_mark`).
+inline thread_local std::int64_t current_local_mark = 0;
 /// How many helping waits are nested on the calling thread's stack.
 inline thread_local std::size_t helping_depth = 0;
 
@@ -1389,6 +1392,7 @@ void help_until_done(const State& state) noexcept {
   const bool may_help = helping_depth < max_helping_depth;
   const bool shallow = helping_depth < max_shallow_depth;
   const std::uint64_t mark = current_mark;
+  const std::int64_t local_mark = current_local_mark;
   ++helping_depth;
   // Nothing to run: look again after a yield, a few times (the awaited task or new work often
   // comes within microseconds, and a yield gives the core to whoever needs it), then nap.
@@ -1396,7 +1400,7 @@ void help_until_done(const State& state) noexcept {
   int idle_rounds = 0;
   auto nap = std::chrono::microseconds(20);
   while (!state.is_done()) {
-    if (may_help && helper->help_once(mark, shallow)) {
+    if (may_help && helper->help_once(mark, local_mark, shallow)) {
       idle_rounds = 0;
       nap = std::chrono::microseconds(20);
       continue;
@@ -1425,6 +1429,131 @@ POOLIFY_NAMESPACE_END
 
 // #include <poolify/detail/continuation.hpp>
 // #include <poolify/detail/futex.hpp>
+
+// #include <poolify/detail/local_deque.hpp>
+/// @file local_deque.hpp
+/// @brief The tasks a worker submits to its own node: a work-stealing deque (Chase and Lev's).
+
+// #include <poolify/version.hpp>
+
+#include <array>    // std::array
+#include <atomic>   // std::atomic, std::atomic_thread_fence
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::int64_t
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+#if defined(__SANITIZE_THREAD__)
+#define POOLIFY_DETAIL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define POOLIFY_DETAIL_TSAN 1
+#endif
+#endif
+
+/// A full fence (StoreLoad). GCC makes `std::atomic_thread_fence(seq_cst)` a locked `or` on the
+/// stack on x86-64, which is cheaper than the `mfence` Clang makes; both are full barriers. Under
+/// ThreadSanitizer, the standard fence, which it knows.
+inline void full_fence() noexcept {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(POOLIFY_DETAIL_TSAN)
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  asm volatile("lock orq $0, (%%rsp)" ::: "memory", "cc");
+#else
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
+
+/// A bounded work-stealing deque of pointers (Chase and Lev's, with the C11 orderings of Lê et al.,
+/// "Correct and efficient work-stealing for weak memory models", PPoPP 2013). One thread, the
+/// owner, pushes and takes at the bottom; any thread steals at the top. The owner's push has no
+/// locked instruction and its take one fence; a steal is one compare-and-swap. Bounded, so that a
+/// thief never reads a buffer that was replaced: the owner of a full deque queues the task
+/// elsewhere.
+///
+/// Indices grow without bound (64 bits: they never wrap in practice); `bottom - top` is the size.
+template <class T, std::size_t Capacity>
+class LocalDeque {
+  static_assert((Capacity & (Capacity - 1)) == 0, "poolify::detail::LocalDeque: the capacity is a power of two");
+
+ public:
+  static constexpr std::int64_t capacity = static_cast<std::int64_t>(Capacity);
+
+  /// Owner only: whether a push would find no room (thieves only ever make room).
+  [[nodiscard]] bool full() const noexcept {
+    return bottom_.load(std::memory_order_relaxed) - top_.load(std::memory_order_acquire) >= capacity;
+  }
+
+  /// Owner only, when not `full()`: puts `item` at the bottom.
+  void push(T* item) noexcept {
+    const std::int64_t bottom = bottom_.load(std::memory_order_relaxed);
+    slots_[index(bottom)].store(item, std::memory_order_relaxed);
+    bottom_.store(bottom + 1, std::memory_order_release);  // a thief that sees it sees the item
+  }
+
+  /// Owner only: the place the next push takes. Items at places from a mark up were pushed after it.
+  [[nodiscard]] std::int64_t mark() const noexcept { return bottom_.load(std::memory_order_relaxed); }
+
+  /// Owner only: takes the newest item if its place is `floor` or above, else nullptr. `before_fence`
+  /// is called with the candidate item just before the fence that decides between the owner and
+  /// the thieves, so that a store the caller makes there is ordered before the caller's loads
+  /// after `take` by the same fence (see `ResultState::claim_as_owner`). The candidate may be lost
+  /// to a thief after all (then nullptr), or, when a thief emptied the deque meanwhile, be a
+  /// pointer the owner read from a slot already taken: `before_fence` must be harmless on an item
+  /// that is no longer the owner's.
+  template <class BeforeFence>
+  T* take(std::int64_t floor, BeforeFence&& before_fence) noexcept {
+    const std::int64_t bottom = bottom_.load(std::memory_order_relaxed) - 1;
+    if (bottom < floor) return nullptr;
+    if (bottom < top_.load(std::memory_order_relaxed)) return nullptr;  // empty (the top only grows)
+    T* item = slots_[index(bottom)].load(std::memory_order_relaxed);
+    bottom_.store(bottom, std::memory_order_relaxed);
+    before_fence(item);
+    full_fence();
+    std::int64_t top = top_.load(std::memory_order_relaxed);
+    if (top < bottom) return item;  // more than one item: the thieves stop short of this one
+    if (top == bottom) {
+      // The last one: the thieves may want it too; whoever moves the top has it.
+      const bool mine = top_.compare_exchange_strong(top, top + 1, std::memory_order_seq_cst, std::memory_order_relaxed);
+      bottom_.store(bottom + 1, std::memory_order_relaxed);
+      return mine ? item : nullptr;
+    }
+    bottom_.store(bottom + 1, std::memory_order_relaxed);  // a thief took it before our look
+    return nullptr;
+  }
+
+  /// Any thread: takes the oldest item, or nullptr when the deque is empty or another thread took
+  /// it first (`contended` says which).
+  T* steal(bool* contended = nullptr) noexcept {
+    std::int64_t top = top_.load(std::memory_order_acquire);
+    full_fence();
+    const std::int64_t bottom = bottom_.load(std::memory_order_acquire);
+    if (top >= bottom) return nullptr;
+    T* item = slots_[index(top)].load(std::memory_order_relaxed);
+    if (!top_.compare_exchange_strong(top, top + 1, std::memory_order_seq_cst, std::memory_order_relaxed)) {
+      if (contended != nullptr) *contended = true;
+      return nullptr;
+    }
+    return item;
+  }
+
+  /// Any thread: how many items it holds, a moment old.
+  [[nodiscard]] std::uint64_t size() const noexcept {
+    const std::int64_t top = top_.load(std::memory_order_relaxed);
+    const std::int64_t bottom = bottom_.load(std::memory_order_relaxed);
+    return bottom > top ? static_cast<std::uint64_t>(bottom - top) : 0;
+  }
+
+ private:
+  static std::size_t index(std::int64_t place) noexcept { return static_cast<std::size_t>(place) & (Capacity - 1); }
+
+  alignas(64) std::atomic<std::int64_t> top_{0};     // thieves (and the owner on the last item)
+  alignas(64) std::atomic<std::int64_t> bottom_{0};  // the owner
+  std::array<std::atomic<T*>, Capacity> slots_{};
+};
+
+}  // namespace detail
+POOLIFY_NAMESPACE_END
 
 // #include <poolify/detail/recycler.hpp>
 /// @file recycler.hpp
@@ -1665,6 +1794,7 @@ POOLIFY_NAMESPACE_END
 #include <new>          // placement new
 #include <optional>     // std::optional
 #include <stop_token>   // std::stop_source, std::stop_callback
+#include <thread>       // std::this_thread::yield
 #include <type_traits>  // std::is_void_v
 #include <utility>      // std::move, std::forward
 
@@ -1785,7 +1915,8 @@ class ResultState {
     return (word_.load(std::memory_order_acquire) & task_word::phase_mask) == task_word::done;
   }
 
-  /// Moves the phase from queued to running; true for the one caller that wins.
+  /// Moves the phase from queued to running; true for the one caller that wins. For cancellers
+  /// and for tasks in no queue; a worker that took a task off a queue uses `claim_dequeued`.
   bool try_claim() noexcept {
     std::uint32_t word = word_.load(std::memory_order_relaxed);
     while ((word & task_word::phase_mask) == task_word::queued) {
@@ -1797,6 +1928,53 @@ class ResultState {
     return false;
   }
 
+  /// For a worker (or destroy) that took the task off a queue, which no other thread can take it
+  /// from any more: claims it as `try_claim`, but waits out a canceller's momentary claim (see
+  /// `request_cancel`), which either resolves the task (false) or gives it back (claimed now).
+  bool claim_dequeued() noexcept {
+    std::uint32_t word = word_.load(std::memory_order_relaxed);
+    for (unsigned spins = 0;; ++spins) {
+      const std::uint32_t phase = word & task_word::phase_mask;
+      if (phase == task_word::done) {
+        (void)word_.load(std::memory_order_acquire);  // the canceller's outcome and inputs
+        return false;
+      }
+      if (phase == task_word::queued) {
+        if (word_.compare_exchange_weak(word, word + task_word::running, std::memory_order_acquire,
+                                        std::memory_order_relaxed)) {
+          return true;
+        }
+        continue;
+      }
+      wait_out_canceller(spins);
+      word = word_.load(std::memory_order_relaxed);
+    }
+  }
+
+  /// The owner of a local deque takes this task off it (see `LocalDeque::take`): says so before
+  /// the fence that take makes. The mark stays until the state is reused (`reset_word`), also when
+  /// a thief took the task after all: a canceller that sees it gives its claim back, and the
+  /// thief, which waits that out (`claim_dequeued`), runs the task; the task was already taken.
+  /// Never cleared, so that an owner that read a stale slot (the task stolen, run and reused
+  /// meanwhile) cannot erase the mark of the owner that takes the reused task: at worst a cancel
+  /// of that task, racing with it, finds it started.
+  void mark_owner_pop() noexcept { owner_pop_.store(1, std::memory_order_relaxed); }
+
+  /// After that fence: whether the owner runs the task (true) or a canceller resolved it first.
+  /// The phase stays queued while the owner runs it: no read-modify-write claims it. A canceller
+  /// claims, fences, then reads the mark, and the owner marks, fences, then reads the phase (a
+  /// Dekker handshake): either the canceller sees the mark and gives its claim back, or the owner
+  /// sees the claim and waits for its end. Both may see each other; neither may miss the other.
+  bool claim_as_owner() noexcept {
+    for (unsigned spins = 0;; ++spins) {
+      const std::uint32_t word = word_.load(std::memory_order_acquire);
+      const std::uint32_t phase = word & task_word::phase_mask;
+      if (phase == task_word::queued) return true;
+      if (phase == task_word::done) return false;
+      wait_out_canceller(spins);
+    }
+  }
+
   /// Moves the phase from running to done, publishing the outcome, and wakes a waiter if one said
   /// it sleeps. With `drop_pool_ref` the pool lets go of the task in the same step, so that a
   /// waiting Future is the last holder and frees the outcome on its own thread. The wake-up may
@@ -1805,16 +1983,23 @@ class ResultState {
   ///
   /// A continuation set before runs last, here: its owner holds the Future, so the task cannot be
   /// recycled under it, and nothing here touches the task after it.
+  ///
+  /// The phase is running, or queued for a task its local deque's owner runs (`claim_as_owner`),
+  /// or running again for a moment while a canceller gives its claim back: done in all cases.
   void publish(bool drop_pool_ref) noexcept {
-    const std::uint32_t change = (task_word::done - task_word::running) - (drop_pool_ref ? task_word::pool_ref : 0U);
-    const std::uint32_t before = word_.fetch_add(change, std::memory_order_acq_rel);
+    const std::uint32_t drop = drop_pool_ref ? task_word::pool_ref : 0U;
+    std::uint32_t before = word_.load(std::memory_order_relaxed);
+    std::uint32_t after = 0;
+    do {
+      after = ((before & ~task_word::phase_mask) | task_word::done) - drop;
+    } while (!word_.compare_exchange_weak(before, after, std::memory_order_acq_rel, std::memory_order_relaxed));
     if ((before & task_word::waiter) != 0) wake_all(word_);
     if ((before & task_word::continuation) != 0) {
       const Continuation next = continuation_;
       next.run(next.context);
       return;
     }
-    if (((before + change) & task_word::refs) == 0) recycle_(this);
+    if ((after & task_word::refs) == 0) recycle_(this);
   }
 
   /// Has `next` run when the task is done, on the thread that completes it; false (and nothing
@@ -1842,8 +2027,22 @@ class ResultState {
 
   /// Cancels the task: a queued one resolves TaskCancelled now and never runs (true); a running
   /// one has its stop token signalled and its own outcome stands (false).
+  ///
+  /// A task its local deque's owner took may still look queued: after claiming, the canceller
+  /// fences and reads the owner's mark (see `claim_as_owner`); if set, it gives the claim back
+  /// (the task is running) and signals the token as for a running task.
   bool request_cancel() noexcept {
     if (try_claim()) {
+      full_fence();
+      if (owner_pop_.load(std::memory_order_relaxed) != 0) {
+        std::uint32_t word = word_.load(std::memory_order_relaxed);
+        while ((word & task_word::phase_mask) == task_word::running &&
+               !word_.compare_exchange_weak(word, word - task_word::running, std::memory_order_release,
+                                            std::memory_order_relaxed)) {
+        }
+        if (extras_ && extras_->source) extras_->source->request_stop();
+        return false;
+      }
       set_error(std::make_exception_ptr(TaskCancelled("poolify: task cancelled before it started")));
       publish(false);  // the pool still holds the task in a queue and lets go of it there
       return true;
@@ -1892,11 +2091,24 @@ class ResultState {
 
  protected:
   /// Resets the word for a new task held by both its Future and the pool.
-  void reset_word() noexcept { word_.store(task_word::future_ref | task_word::pool_ref, std::memory_order_relaxed); }
+  void reset_word() noexcept {
+    word_.store(task_word::future_ref | task_word::pool_ref, std::memory_order_relaxed);
+    owner_pop_.store(0, std::memory_order_relaxed);
+  }
 
  private:
+  /// A canceller holds the phase for a moment (it resolves the task or gives it back): spin, then yield.
+  static void wait_out_canceller(unsigned spins) noexcept {
+    if (spins < 64) {
+      cpu_relax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+
   mutable std::atomic<std::uint32_t> word_{0};
   Outcome outcome_ = Outcome::none;
+  std::atomic<std::uint8_t> owner_pop_{0};  // see claim_as_owner; in the word's padding
   ValueSlot<Response> slot_;
   std::exception_ptr error_;
   std::unique_ptr<StopExtras<Response>> extras_;
@@ -2575,6 +2787,7 @@ class FunctionUsageTable {
 }  // namespace detail
 POOLIFY_NAMESPACE_END
 // #include <poolify/detail/futex.hpp>
+// #include <poolify/detail/local_deque.hpp>
 
 // #include <poolify/detail/node_usage.hpp>
 /// @file node_usage.hpp
@@ -2616,6 +2829,7 @@ struct NodeUsage {
 
   // Written by the node's worker only.
   alignas(cache_line) std::atomic<std::uint64_t> completed{0};  // tasks taken off this node and finished
+  std::atomic<std::uint64_t> submitted_local{0};                 // tasks its own tasks pushed to its local deque
   std::atomic<std::uint64_t> executed{0};                        // ran and returned
   std::atomic<std::uint64_t> failed{0};                          // ran and threw
   std::atomic<std::uint64_t> stolen{0};                          // tasks it stole or was handed on back pressure
@@ -2843,19 +3057,86 @@ class WorkerNode {
     return behind_work ? Pushed::queued_to_busy : Pushed::queued;
   }
 
-  /// The oldest queued task, or nullptr. The node counts as executing from here, under the lock,
-  /// so that a submitter queueing behind this task sees it busy (see `push`).
+  /// For the worker, between tasks: the oldest queued task, else the oldest of its local deque
+  /// (the tasks its own tasks submitted here and did not wait for), or nullptr. The node counts as
+  /// executing from here, under the lock, so that a submitter queueing behind this task sees it
+  /// busy (see `push`).
   Task* pop() noexcept {
-    if (usage.queued.load(std::memory_order_relaxed) == 0) return nullptr;
-    std::lock_guard lock(queue_lock_);
-    if (queue_.empty()) return nullptr;
-    Task* task = queue_.pop_front();
-    usage.executing.store(1, std::memory_order_relaxed);
-    // Release: a reader that sees the shorter queue sees the node executing (see `in_flight`).
-    usage.queued.store(queue_.size(), std::memory_order_release);
-    // The next task's state was written by its submitter: start fetching it while this one runs.
-    if (!queue_.empty()) prefetch_for_write(queue_.front());
+    if (usage.queued.load(std::memory_order_relaxed) != 0) {
+      std::lock_guard lock(queue_lock_);
+      if (!queue_.empty()) {
+        Task* task = queue_.pop_front();
+        usage.executing.store(1, std::memory_order_relaxed);
+        // Release: a reader that sees the shorter queue sees the node executing (see `in_flight`).
+        usage.queued.store(queue_.size(), std::memory_order_release);
+        // The next task's state was written by its submitter: start fetching it while this one runs.
+        if (!queue_.empty()) prefetch_for_write(queue_.front());
+        return task;
+      }
+    }
+    if (local_.size() == 0) return nullptr;
+    // Executing before the deque is shorter, for `in_flight` (and back to idle if thieves took all).
+    usage.executing.store(1, std::memory_order_release);
+    for (;;) {
+      bool contended = false;
+      if (Task* task = local_.steal(&contended)) return task;
+      if (!contended) break;
+    }
+    usage.executing.store(0, std::memory_order_release);
+    return nullptr;
+  }
+
+  /// The local deque holds at most this many tasks; a task submitted to a full one is queued as
+  /// any other.
+  static constexpr std::size_t local_capacity = 256;
+
+  /// For the node's worker, inside one of its tasks: queues `task`, submitted by that task (or a
+  /// task it waits for), on the worker's own deque, with no lock and no locked instruction; false
+  /// when the deque is full (nothing changed). Its own worker takes it back newest first while it
+  /// waits (`take_local`) and oldest first between tasks (`pop`); other workers steal it oldest
+  /// first, the larger share of a recursive computation.
+  bool push_local(Task* task) noexcept {
+    if (local_.full()) return false;
+    // Counted before it can be taken, so that `wait_idle` never sees it finished but not submitted.
+    bump(usage.submitted_local, std::memory_order_relaxed);
+    local_.push(task);
+    return true;
+  }
+
+  /// For the worker: the place in the local deque the next push takes; what is pushed from here
+  /// on is the current task's (see `take_local`).
+  [[nodiscard]] std::int64_t local_mark() const noexcept { return local_.mark(); }
+
+  /// For a helping wait of the worker: the newest task of its local deque if it was pushed at
+  /// place `floor` or after, or nullptr. `owned` says whether the worker now runs it (it claimed
+  /// it with no read-modify-write: see `ResultState::claim_as_owner`) or a canceller resolved it
+  /// first (`run` then lets go of it). The node counts as executing already.
+  Task* take_local(std::int64_t floor, bool& owned) noexcept {
+    Task* task = local_.take(floor, [](Task* candidate) { candidate->mark_owner_pop(); });
+    owned = task != nullptr && task->claim_as_owner();
     return task;
+  }
+
+  /// Tasks in the local deque now (a moment old).
+  [[nodiscard]] std::uint64_t local_queued() const noexcept { return local_.size(); }
+
+  /// For destroy, once the node is closed: takes every task left in the local deque (a worker left
+  /// running may still take some itself) and calls `visit(task)` on each; counts them discarded.
+  template <class Visit>
+  void drain_local(Visit&& visit) noexcept {
+    std::uint64_t drained = 0;
+    for (;;) {
+      bool contended = false;
+      if (Task* task = local_.steal(&contended)) {
+        ++drained;
+        visit(task);
+      } else if (!contended) {
+        break;
+      }
+    }
+    if (drained == 0) return;
+    std::lock_guard lock(queue_lock_);
+    usage.discarded.store(usage.discarded.load(std::memory_order_relaxed) + drained, std::memory_order_release);
   }
 
   /// How many tasks were queued here so far: a task queued from now on gets a higher stamp.
@@ -2876,28 +3157,40 @@ class WorkerNode {
   /// task and the start of the next: the queue is read first, and `pop` publishes a shorter queue
   /// only after counting the task it took as executing.
   [[nodiscard]] std::uint64_t in_flight() const noexcept {
-    const std::uint64_t queued = usage.queued.load(std::memory_order_acquire);
+    const std::uint64_t queued = usage.queued.load(std::memory_order_acquire) + local_queued();
     return queued + usage.executing_all();
+  }
+
+  /// Tasks queued on this node: its queue and its local deque (a moment old).
+  [[nodiscard]] std::uint64_t queued_all() const noexcept {
+    return usage.queued.load(std::memory_order_acquire) + local_queued();
   }
 
   /// Whether a thief should take work from this node: a task waits behind one that runs, or behind
   /// another queued one (a lone task on an idle node is its own worker's to take). Lock-free: a
   /// moment old.
   [[nodiscard]] bool stealable() const noexcept {
-    return worth_stealing(usage.queued.load(std::memory_order_relaxed));
+    return worth_stealing(usage.queued.load(std::memory_order_relaxed) + local_queued());
   }
 
   /// Whether the worker of node `thief` could steal from this node now: `stealable()` read under
   /// the queue lock (see `push`), and the newest task may run on `thief`.
+  /// The local deque is looked at without the lock: its owner pushes without one, and a push whose
+  /// wake-up misses a thief going to sleep leaves the task to the owner, which is awake and runs it.
   [[nodiscard]] bool stealable_by(std::size_t thief) noexcept {
+    if (local_queued() != 0 && stealable()) return true;
     std::lock_guard lock(queue_lock_);
     return stealable_locked() && queue_.back()->may_run_on(thief);
   }
 
-  /// For the worker of node `thief`: the newest queued task if this node is worth stealing from
-  /// and the task may run on `thief` (its task function's affinity), else nullptr.
+  /// For the worker of node `thief`: if this node is worth stealing from, the oldest task of its
+  /// local deque, else the newest queued task if it may run on `thief` (its task function's
+  /// affinity; local tasks have none), else nullptr.
   Task* steal_for(std::size_t thief) noexcept {
     if (!stealable()) return nullptr;
+    if (local_queued() != 0) {
+      if (Task* task = local_.steal()) return task;
+    }
     std::lock_guard lock(queue_lock_);
     if (!stealable_locked()) return nullptr;
     Task* task = queue_.back();
@@ -2979,6 +3272,7 @@ class WorkerNode {
   void reset_usage() noexcept {
     std::lock_guard lock(queue_lock_);
     usage.submitted.store(0, std::memory_order_relaxed);
+    usage.submitted_local.store(0, std::memory_order_relaxed);
     usage.discarded.store(0, std::memory_order_relaxed);
     usage.queued.store(0, std::memory_order_relaxed);
     usage.max_queued.store(0, std::memory_order_relaxed);
@@ -3004,7 +3298,10 @@ class WorkerNode {
   /// A dynamic node retires: unless `only_if_empty` finds tasks queued, it stops being ready and
   /// refuses tasks from here on (a submitter then chooses another node), all under the queue lock,
   /// and hands back the queued tasks, still counted as submitted here (see `uncount`).
+  /// The local deque is empty then: only the worker pushes to it, from inside its tasks, and it
+  /// empties it before it goes idle; a node with local tasks does not retire.
   std::optional<RingDeque<Task*>> retire(bool only_if_empty) noexcept {
+    if (local_queued() != 0) return std::nullopt;
     std::lock_guard lock(queue_lock_);
     if (only_if_empty && !queue_.empty()) return std::nullopt;
     usage.ready.store(false, std::memory_order_release);
@@ -3183,6 +3480,7 @@ class WorkerNode {
   mutable Spinlock queue_lock_;  // mutable: readers of the queue take it too
   bool closed_ = true;        // guarded by queue_lock_
   RingDeque<Task*> queue_;    // guarded by queue_lock_
+  LocalDeque<Task, local_capacity> local_;  // pushed and taken by the worker, stolen by anyone
   std::atomic<std::uint64_t> stamps_{0};  // written under queue_lock_; read by the worker without it
   alignas(cache_line) std::atomic<bool> stopping_{false};
 };
@@ -3915,6 +4213,7 @@ POOLIFY_NAMESPACE_END
 #include <string_view>  // std::string_view
 #include <thread>       // std::jthread
 #include <type_traits>  // std::is_move_constructible_v, std::is_void_v, std::is_lvalue_reference_v
+#include <limits>       // std::numeric_limits
 #include <utility>      // std::move
 #include <vector>       // std::vector
 
@@ -3925,6 +4224,8 @@ namespace detail {
 inline thread_local const void* current_pool = nullptr;
 /// The key of the node whose worker the current thread is (meaningful when `current_pool` is set).
 inline thread_local std::size_t current_node = 0;
+/// Whether the current thread is in its work loop (it owns its node's local deque then).
+inline thread_local bool in_work_loop = false;
 
 template <class Data, class Response>
 struct TaskFunctionEntry {
@@ -4107,6 +4408,7 @@ class Pool {
     const std::size_t active = active_nodes_.load(std::memory_order_acquire);
     for (std::size_t key = 0; key < active; ++key) {
       nodes_[key]->close().drain([this](Task* task) { abandon(task); });
+      nodes_[key]->drain_local([this](Task* task) { abandon(task); });
     }
     destroy_source_.request_stop();
     std::size_t left_running = 0;
@@ -4429,7 +4731,7 @@ class Pool {
       info.executing_tasks += executing;
       info.executed_tasks += usage.executed_all();
       info.failed_tasks += usage.failed_all();
-      queued += usage.queued.load(std::memory_order_acquire);
+      queued += nodes_[key]->queued_all();
       max_queued += usage.max_queued.load(std::memory_order_acquire);
       stolen += usage.stolen.load(std::memory_order_relaxed);
     }
@@ -4478,7 +4780,7 @@ class Pool {
       node.dynamic = key >= min_size_;
       node.tasks.executed = usage.executed_all();
       node.tasks.executing = usage.executing_all();
-      node.tasks.queued = usage.queued.load(std::memory_order_acquire);
+      node.tasks.queued = nodes_[key]->queued_all();
       node.tasks.max_queued = usage.max_queued.load(std::memory_order_acquire);
       node.tasks.failed = usage.failed_all();
       node.tasks.stolen = usage.stolen.load(std::memory_order_relaxed);
@@ -4784,13 +5086,22 @@ class Pool {
                                             load_exponent_.load(std::memory_order_relaxed)});
       }
       const bool dynamic = type_ == PoolType::dynamic;
+      const std::size_t local = local_node(entry);
+      if (local != no_node && detail::in_work_loop && !prioritized && entry.affinity.empty() &&
+          !per_function_.load(std::memory_order_relaxed) && !task->function().is_coroutine()) {
+        // A task's own subtask: onto the worker's local deque, with no lock (see push_local).
+        if (dynamic) grow_if_needed(entry, false);
+        if (nodes_[local]->push_local(task)) {
+          if (sleepers_.load(std::memory_order_relaxed) != 0) wake_a_thief(local);
+          return Future<Response>(task);
+        }
+      }
       std::size_t key = 0;
       std::uint64_t queued = 0;
       typename Node::Pushed pushed = Node::Pushed::refused;
       // In a dynamic pool, a node may retire between its choice and the push (the push is then
       // refused), or before the choice (none is eligible): add one if need be and choose again.
       const std::size_t attempts = dynamic ? 4 * max_size_ + 4 : 1;
-      const std::size_t local = local_node(entry);
       for (std::size_t attempt = 1; pushed == Node::Pushed::refused; ++attempt) {
         const bool may_retry = attempt < attempts;
         if (dynamic) grow_if_needed(entry, attempt > 1);
@@ -4940,6 +5251,7 @@ class Pool {
       }
       node.usage.ready.store(false, std::memory_order_release);
       node.close().drain([this](Task* task) { abandon(task); });  // pushed after the drain, before the close
+      node.drain_local([this](Task* task) { abandon(task); });
     }
     return left_running;
   }
@@ -4948,7 +5260,9 @@ class Pool {
   class NodeHelper final : public detail::Helper {
    public:
     NodeHelper(Pool& pool, Node& node) noexcept : pool_(&pool), node_(&node) {}
-    bool help_once(std::uint64_t mark, bool shallow) noexcept override { return pool_->help(*node_, mark, shallow); }
+    bool help_once(std::uint64_t mark, std::int64_t local_mark, bool shallow) noexcept override {
+      return pool_->help(*node_, mark, local_mark, shallow);
+    }
 
    private:
     Pool* pool_;
@@ -4957,15 +5271,18 @@ class Pool {
 
   /// A task on `node`'s worker waits on a future: runs one other task (see `detail::Helper`);
   /// true if it ran one.
-  bool help(Node& node, std::uint64_t mark, bool shallow) noexcept {
-    Task* task = node.pop_newest(mark);
+  bool help(Node& node, std::uint64_t mark, std::int64_t local_mark, bool shallow) noexcept {
+    bool owned = false;
+    Task* task = node.take_local(local_mark, owned);
+    if (task == nullptr) task = node.pop_newest(mark);
     if (task == nullptr && shallow) {
-      task = node.pop_newest(0);
+      task = node.take_local(std::numeric_limits<std::int64_t>::min(), owned);
+      if (task == nullptr) task = node.pop_newest(0);
       if (task == nullptr && steal(node, task, true) != Steal::stolen) return false;
     }
     if (task == nullptr) return false;
     after_dequeue();
-    run(node, task, true);
+    run(node, task, true, owned);
     return true;
   }
 
@@ -4987,6 +5304,7 @@ class Pool {
       detail::current_pool = nullptr;
       return;
     }
+    detail::in_work_loop = true;  // its tasks may push to the node's local deque from here on
     bool steal_first = false;  // the last park ended because another node had work to steal
     bool idle = false;         // a dynamic node: it ran dry at `idle_since` and has run nothing since
     std::chrono::steady_clock::time_point idle_since{};
@@ -5044,6 +5362,7 @@ class Pool {
       }
       steal_first = woken == Node::Woken::stealable;
     }
+    detail::in_work_loop = false;  // the loop emptied the local deque; an exit hook's tasks go to queues
     run_hook(options_.on_worker_exit, node.id());
     detail::current_pool = nullptr;
   }
@@ -5207,7 +5526,7 @@ class Pool {
     for (std::size_t key = 0; key < active; ++key) {
       Node& node = *nodes_[key];
       if (&node == &thief || !node.stealable()) continue;
-      const std::uint64_t queued = node.usage.queued.load(std::memory_order_relaxed);
+      const std::uint64_t queued = node.queued_all();
       if (queued > most) {
         victim = &node;
         most = queued;
@@ -5306,9 +5625,10 @@ class Pool {
 
   /// Runs a task the node took (popped or stole): the node already counts it as executing.
   /// `nested`: inside a helping wait of the task the node runs, which goes on executing after.
-  void run(Node& node, Task* task, bool nested = false) noexcept {
+  /// `owned`: the worker took it off its local deque and claimed it there (see `take_local`).
+  void run(Node& node, Task* task, bool nested = false, bool owned = false) noexcept {
     detail::NodeUsage& usage = node.usage;
-    if (!task->try_claim()) {  // cancelled while queued: its future is already resolved
+    if (!owned && !task->claim_dequeued()) {  // cancelled while queued: its future is already resolved
       task->discard_inputs();
       task->release(detail::task_word::pool_ref);
       if (!nested) usage.executing.store(0, std::memory_order_release);
@@ -5332,9 +5652,12 @@ class Pool {
       forward_destroy.emplace(destroy_source_.get_token(), detail::ForwardStop{&*extras->source});
     }
     const std::uint64_t outer_mark = detail::current_mark;  // a nested run is inside a helping wait
+    const std::int64_t outer_local_mark = detail::current_local_mark;
     detail::current_mark = node.queued_so_far();
+    detail::current_local_mark = node.local_mark();
     task->run(std::move(token));
     detail::current_mark = outer_mark;
+    detail::current_local_mark = outer_local_mark;
     forward_destroy.reset();
     task->discard_inputs();
     const bool failed = task->has_error();
@@ -5411,9 +5734,12 @@ class Pool {
     extras.coroutine = coroutine.address();
     coroutine.promise().on_done = {&Pool::on_coroutine_done, task};
     const std::uint64_t outer_mark = detail::current_mark;
+    const std::int64_t outer_local_mark = detail::current_local_mark;
     detail::current_mark = node.queued_so_far();
+    detail::current_local_mark = node.local_mark();
     coroutine.resume();  // may end it (and recycle the task) before it returns
     detail::current_mark = outer_mark;
+    detail::current_local_mark = outer_local_mark;
   }
 
   /// The coroutine of `context` (a task) returned or threw: called from its final suspension.
@@ -5722,7 +6048,7 @@ class Pool {
 
   void abandon(Task* task) noexcept {
     task->discard_inputs();
-    if (task->try_claim()) {
+    if (task->claim_dequeued()) {
       task->set_error(std::make_exception_ptr(
           TaskAbandoned("poolify: task abandoned: still queued when destroy() stopped waiting (tasks_finished_timeout)")));
       task->publish(true);
@@ -5786,6 +6112,7 @@ class Pool {
     std::uint64_t submitted = 0;
     for (std::size_t key = 0; key < count; ++key) {
       submitted += nodes_[key]->usage.submitted.load(std::memory_order_seq_cst);
+      submitted += nodes_[key]->usage.submitted_local.load(std::memory_order_seq_cst);
     }
     return finished == submitted;
   }

@@ -7,7 +7,7 @@
 #include <algorithm>  // std::min
 #include <chrono>     // std::chrono::steady_clock, std::chrono::microseconds
 #include <cstddef>    // std::size_t
-#include <cstdint>    // std::uint64_t
+#include <cstdint>    // std::int64_t, std::uint64_t
 #include <thread>     // std::this_thread::yield
 
 POOLIFY_NAMESPACE_BEGIN
@@ -18,10 +18,11 @@ namespace detail {
 class Helper {
  public:
   /// Runs one queued task if there is one the calling worker may run, and returns true: the
-  /// node's newest task if it was queued after stamp `mark` (what the waiting task submitted, or
-  /// their descendants); else, when `shallow`, the node's newest task whatever its age, or one
-  /// stolen from the most loaded node.
-  virtual bool help_once(std::uint64_t mark, bool shallow) noexcept = 0;
+  /// newest task of the node's local deque if it was pushed at place `local_mark` or after, or of
+  /// its queue if it was queued after stamp `mark` (what the waiting task submitted, or their
+  /// descendants); else, when `shallow`, the node's newest task whatever its age, or one stolen
+  /// from the most loaded node.
+  virtual bool help_once(std::uint64_t mark, std::int64_t local_mark, bool shallow) noexcept = 0;
 
  protected:
   Helper() = default;
@@ -35,6 +36,8 @@ inline thread_local Helper* current_helper = nullptr;
 /// The stamp of the worker's node's queue when the task it runs began: tasks queued on the node
 /// after it are that task's (or their descendants'). Set by the pool around each task.
 inline thread_local std::uint64_t current_mark = 0;
+/// The same for the node's local deque: its place when the task began (see `WorkerNode::local_mark`).
+inline thread_local std::int64_t current_local_mark = 0;
 /// How many helping waits are nested on the calling thread's stack.
 inline thread_local std::size_t helping_depth = 0;
 
@@ -61,6 +64,7 @@ void help_until_done(const State& state) noexcept {
   const bool may_help = helping_depth < max_helping_depth;
   const bool shallow = helping_depth < max_shallow_depth;
   const std::uint64_t mark = current_mark;
+  const std::int64_t local_mark = current_local_mark;
   ++helping_depth;
   // Nothing to run: look again after a yield, a few times (the awaited task or new work often
   // comes within microseconds, and a yield gives the core to whoever needs it), then nap.
@@ -68,7 +72,7 @@ void help_until_done(const State& state) noexcept {
   int idle_rounds = 0;
   auto nap = std::chrono::microseconds(20);
   while (!state.is_done()) {
-    if (may_help && helper->help_once(mark, shallow)) {
+    if (may_help && helper->help_once(mark, local_mark, shallow)) {
       idle_rounds = 0;
       nap = std::chrono::microseconds(20);
       continue;

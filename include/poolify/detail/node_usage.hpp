@@ -38,6 +38,7 @@ struct NodeUsage {
 
   // Written by the node's worker only.
   alignas(cache_line) std::atomic<std::uint64_t> completed{0};  // tasks taken off this node and finished
+  std::atomic<std::uint64_t> submitted_local{0};                 // tasks its own tasks pushed to its local deque
   std::atomic<std::uint64_t> executed{0};                        // ran and returned
   std::atomic<std::uint64_t> failed{0};                          // ran and threw
   std::atomic<std::uint64_t> stolen{0};                          // tasks it stole or was handed on back pressure

@@ -4,6 +4,7 @@
 
 #include <poolify/detail/function_usage.hpp>
 #include <poolify/detail/futex.hpp>
+#include <poolify/detail/local_deque.hpp>
 #include <poolify/detail/node_usage.hpp>
 #include <poolify/detail/ring_deque.hpp>
 #include <poolify/detail/spinlock.hpp>
@@ -86,19 +87,86 @@ class WorkerNode {
     return behind_work ? Pushed::queued_to_busy : Pushed::queued;
   }
 
-  /// The oldest queued task, or nullptr. The node counts as executing from here, under the lock,
-  /// so that a submitter queueing behind this task sees it busy (see `push`).
+  /// For the worker, between tasks: the oldest queued task, else the oldest of its local deque
+  /// (the tasks its own tasks submitted here and did not wait for), or nullptr. The node counts as
+  /// executing from here, under the lock, so that a submitter queueing behind this task sees it
+  /// busy (see `push`).
   Task* pop() noexcept {
-    if (usage.queued.load(std::memory_order_relaxed) == 0) return nullptr;
-    std::lock_guard lock(queue_lock_);
-    if (queue_.empty()) return nullptr;
-    Task* task = queue_.pop_front();
-    usage.executing.store(1, std::memory_order_relaxed);
-    // Release: a reader that sees the shorter queue sees the node executing (see `in_flight`).
-    usage.queued.store(queue_.size(), std::memory_order_release);
-    // The next task's state was written by its submitter: start fetching it while this one runs.
-    if (!queue_.empty()) prefetch_for_write(queue_.front());
+    if (usage.queued.load(std::memory_order_relaxed) != 0) {
+      std::lock_guard lock(queue_lock_);
+      if (!queue_.empty()) {
+        Task* task = queue_.pop_front();
+        usage.executing.store(1, std::memory_order_relaxed);
+        // Release: a reader that sees the shorter queue sees the node executing (see `in_flight`).
+        usage.queued.store(queue_.size(), std::memory_order_release);
+        // The next task's state was written by its submitter: start fetching it while this one runs.
+        if (!queue_.empty()) prefetch_for_write(queue_.front());
+        return task;
+      }
+    }
+    if (local_.size() == 0) return nullptr;
+    // Executing before the deque is shorter, for `in_flight` (and back to idle if thieves took all).
+    usage.executing.store(1, std::memory_order_release);
+    for (;;) {
+      bool contended = false;
+      if (Task* task = local_.steal(&contended)) return task;
+      if (!contended) break;
+    }
+    usage.executing.store(0, std::memory_order_release);
+    return nullptr;
+  }
+
+  /// The local deque holds at most this many tasks; a task submitted to a full one is queued as
+  /// any other.
+  static constexpr std::size_t local_capacity = 256;
+
+  /// For the node's worker, inside one of its tasks: queues `task`, submitted by that task (or a
+  /// task it waits for), on the worker's own deque, with no lock and no locked instruction; false
+  /// when the deque is full (nothing changed). Its own worker takes it back newest first while it
+  /// waits (`take_local`) and oldest first between tasks (`pop`); other workers steal it oldest
+  /// first, the larger share of a recursive computation.
+  bool push_local(Task* task) noexcept {
+    if (local_.full()) return false;
+    // Counted before it can be taken, so that `wait_idle` never sees it finished but not submitted.
+    bump(usage.submitted_local, std::memory_order_relaxed);
+    local_.push(task);
+    return true;
+  }
+
+  /// For the worker: the place in the local deque the next push takes; what is pushed from here
+  /// on is the current task's (see `take_local`).
+  [[nodiscard]] std::int64_t local_mark() const noexcept { return local_.mark(); }
+
+  /// For a helping wait of the worker: the newest task of its local deque if it was pushed at
+  /// place `floor` or after, or nullptr. `owned` says whether the worker now runs it (it claimed
+  /// it with no read-modify-write: see `ResultState::claim_as_owner`) or a canceller resolved it
+  /// first (`run` then lets go of it). The node counts as executing already.
+  Task* take_local(std::int64_t floor, bool& owned) noexcept {
+    Task* task = local_.take(floor, [](Task* candidate) { candidate->mark_owner_pop(); });
+    owned = task != nullptr && task->claim_as_owner();
     return task;
+  }
+
+  /// Tasks in the local deque now (a moment old).
+  [[nodiscard]] std::uint64_t local_queued() const noexcept { return local_.size(); }
+
+  /// For destroy, once the node is closed: takes every task left in the local deque (a worker left
+  /// running may still take some itself) and calls `visit(task)` on each; counts them discarded.
+  template <class Visit>
+  void drain_local(Visit&& visit) noexcept {
+    std::uint64_t drained = 0;
+    for (;;) {
+      bool contended = false;
+      if (Task* task = local_.steal(&contended)) {
+        ++drained;
+        visit(task);
+      } else if (!contended) {
+        break;
+      }
+    }
+    if (drained == 0) return;
+    std::lock_guard lock(queue_lock_);
+    usage.discarded.store(usage.discarded.load(std::memory_order_relaxed) + drained, std::memory_order_release);
   }
 
   /// How many tasks were queued here so far: a task queued from now on gets a higher stamp.
@@ -119,28 +187,40 @@ class WorkerNode {
   /// task and the start of the next: the queue is read first, and `pop` publishes a shorter queue
   /// only after counting the task it took as executing.
   [[nodiscard]] std::uint64_t in_flight() const noexcept {
-    const std::uint64_t queued = usage.queued.load(std::memory_order_acquire);
+    const std::uint64_t queued = usage.queued.load(std::memory_order_acquire) + local_queued();
     return queued + usage.executing_all();
+  }
+
+  /// Tasks queued on this node: its queue and its local deque (a moment old).
+  [[nodiscard]] std::uint64_t queued_all() const noexcept {
+    return usage.queued.load(std::memory_order_acquire) + local_queued();
   }
 
   /// Whether a thief should take work from this node: a task waits behind one that runs, or behind
   /// another queued one (a lone task on an idle node is its own worker's to take). Lock-free: a
   /// moment old.
   [[nodiscard]] bool stealable() const noexcept {
-    return worth_stealing(usage.queued.load(std::memory_order_relaxed));
+    return worth_stealing(usage.queued.load(std::memory_order_relaxed) + local_queued());
   }
 
   /// Whether the worker of node `thief` could steal from this node now: `stealable()` read under
   /// the queue lock (see `push`), and the newest task may run on `thief`.
+  /// The local deque is looked at without the lock: its owner pushes without one, and a push whose
+  /// wake-up misses a thief going to sleep leaves the task to the owner, which is awake and runs it.
   [[nodiscard]] bool stealable_by(std::size_t thief) noexcept {
+    if (local_queued() != 0 && stealable()) return true;
     std::lock_guard lock(queue_lock_);
     return stealable_locked() && queue_.back()->may_run_on(thief);
   }
 
-  /// For the worker of node `thief`: the newest queued task if this node is worth stealing from
-  /// and the task may run on `thief` (its task function's affinity), else nullptr.
+  /// For the worker of node `thief`: if this node is worth stealing from, the oldest task of its
+  /// local deque, else the newest queued task if it may run on `thief` (its task function's
+  /// affinity; local tasks have none), else nullptr.
   Task* steal_for(std::size_t thief) noexcept {
     if (!stealable()) return nullptr;
+    if (local_queued() != 0) {
+      if (Task* task = local_.steal()) return task;
+    }
     std::lock_guard lock(queue_lock_);
     if (!stealable_locked()) return nullptr;
     Task* task = queue_.back();
@@ -222,6 +302,7 @@ class WorkerNode {
   void reset_usage() noexcept {
     std::lock_guard lock(queue_lock_);
     usage.submitted.store(0, std::memory_order_relaxed);
+    usage.submitted_local.store(0, std::memory_order_relaxed);
     usage.discarded.store(0, std::memory_order_relaxed);
     usage.queued.store(0, std::memory_order_relaxed);
     usage.max_queued.store(0, std::memory_order_relaxed);
@@ -247,7 +328,10 @@ class WorkerNode {
   /// A dynamic node retires: unless `only_if_empty` finds tasks queued, it stops being ready and
   /// refuses tasks from here on (a submitter then chooses another node), all under the queue lock,
   /// and hands back the queued tasks, still counted as submitted here (see `uncount`).
+  /// The local deque is empty then: only the worker pushes to it, from inside its tasks, and it
+  /// empties it before it goes idle; a node with local tasks does not retire.
   std::optional<RingDeque<Task*>> retire(bool only_if_empty) noexcept {
+    if (local_queued() != 0) return std::nullopt;
     std::lock_guard lock(queue_lock_);
     if (only_if_empty && !queue_.empty()) return std::nullopt;
     usage.ready.store(false, std::memory_order_release);
@@ -426,6 +510,7 @@ class WorkerNode {
   mutable Spinlock queue_lock_;  // mutable: readers of the queue take it too
   bool closed_ = true;        // guarded by queue_lock_
   RingDeque<Task*> queue_;    // guarded by queue_lock_
+  LocalDeque<Task, local_capacity> local_;  // pushed and taken by the worker, stolen by anyone
   std::atomic<std::uint64_t> stamps_{0};  // written under queue_lock_; read by the worker without it
   alignas(cache_line) std::atomic<bool> stopping_{false};
 };
