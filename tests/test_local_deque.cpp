@@ -139,6 +139,36 @@ TEST_CASE("a task's subtasks count as queued on its node, beyond the local deque
   CHECK(info.executing_tasks == 0);
 }
 
+TEST_CASE("a task blocked (not helping) on the subtask it submitted to its own node: another worker runs it", "[local_deque][stealing]") {
+  // The reliability bar's work conservation, through the local deque: the parent blocks on a latch
+  // only its subtask counts down, so the other worker (often asleep by then, its queue empty)
+  // must see the push and steal the subtask. A lost wake-up hangs here (the test's timeout).
+  constexpr int rounds = 1000;
+  poolify::FixedPool<int, int>* self = nullptr;
+  std::latch* meet = nullptr;
+  poolify::FixedPool<int, int> pool(2, [&](int x) {
+    if (x == 0) {
+      meet->count_down();
+      return 0;
+    }
+    poolify::Future<int> child = self->execute(0);
+    meet->wait();  // blocks the worker: no helping
+    return child.get() + x;
+  });
+  self = &pool;
+  int wrong = 0;
+  for (int round = 0; round < rounds; ++round) {
+    std::latch latch(1);
+    meet = &latch;
+    wrong += pool.execute(1).get() == 1 ? 0 : 1;
+  }
+  CHECK(wrong == 0);
+  pool.wait_idle();
+  std::uint64_t stolen = 0;
+  for (const poolify::WorkerNodeInfo& node : pool.worker_nodes()) stolen += node.tasks.stolen;
+  CHECK(stolen == rounds);  // every subtask ran on the other worker
+}
+
 TEST_CASE("subtasks a task does not wait for run in the order it submitted them", "[local_deque]") {
   std::vector<int> order;  // written by the one worker only
   poolify::FixedPool<int, int>* self = nullptr;

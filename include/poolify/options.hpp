@@ -124,7 +124,7 @@ struct TasksQueueOptions {
   /// started and suspended at once; a plain task counts while it runs. `busy_worker_nodes` counts
   /// nodes with this many tasks queued or in flight.
   std::size_t concurrency = 1;
-  bool task_stealing = true;    ///< Idle nodes steal the newest task of the most loaded node.
+  bool task_stealing = true;    ///< Idle nodes steal from the most loaded node: the oldest task its own tasks submitted, else its newest queued task.
   bool tasks_stealing_on_back_pressure = true;  ///< A node at its threshold hands tasks to nodes below it (not those its own worker queued from inside a task).
   double tasks_stealing_ratio = 0.6;            ///< Most nodes stealing at once, as a share (0: no stealing).
   std::chrono::milliseconds tasks_finished_timeout{2000};  ///< How long `destroy()` lets queued tasks run.

@@ -926,8 +926,9 @@ class Pool {
           !per_function_.load(std::memory_order_relaxed) && !task->function().is_coroutine()) {
         // A task's own subtask: onto the worker's local deque, with no lock (see push_local).
         if (dynamic) grow_if_needed(entry, false);
-        if (nodes_[local]->push_local(task)) {
-          if (sleepers_.load(std::memory_order_relaxed) != 0) wake_a_thief(local);
+        const typename Node::Pushed pushed_local = nodes_[local]->push_local(task, sleepers_);
+        if (pushed_local != Node::Pushed::refused) {
+          if (pushed_local == Node::Pushed::queued_to_busy) wake_a_thief(local);
           return Future<Response>(task);
         }
       }

@@ -224,7 +224,7 @@ struct TasksQueueOptions {
   /// started and suspended at once; a plain task counts while it runs. `busy_worker_nodes` counts
   /// nodes with this many tasks queued or in flight.
   std::size_t concurrency = 1;
-  bool task_stealing = true;    ///< Idle nodes steal the newest task of the most loaded node.
+  bool task_stealing = true;    ///< Idle nodes steal from the most loaded node: the oldest task its own tasks submitted, else its newest queued task.
   bool tasks_stealing_on_back_pressure = true;  ///< A node at its threshold hands tasks to nodes below it (not those its own worker queued from inside a task).
   double tasks_stealing_ratio = 0.6;            ///< Most nodes stealing at once, as a share (0: no stealing).
   std::chrono::milliseconds tasks_finished_timeout{2000};  ///< How long `destroy()` lets queued tasks run.
@@ -3091,16 +3091,23 @@ class WorkerNode {
   static constexpr std::size_t local_capacity = 256;
 
   /// For the node's worker, inside one of its tasks: queues `task`, submitted by that task (or a
-  /// task it waits for), on the worker's own deque, with no lock and no locked instruction; false
-  /// when the deque is full (nothing changed). Its own worker takes it back newest first while it
-  /// waits (`take_local`) and oldest first between tasks (`pop`); other workers steal it oldest
-  /// first, the larger share of a recursive computation.
-  bool push_local(Task* task) noexcept {
-    if (local_.full()) return false;
+  /// task it waits for), on the worker's own deque, with no lock: one fence (for the wake-up, below);
+  /// `refused` when the deque is full (nothing changed). Its own worker takes it back
+  /// newest first while it waits (`take_local`) and oldest first between tasks (`pop`); other
+  /// workers steal it oldest first, the larger share of a recursive computation.
+  ///
+  /// `queued_to_busy` when other workers sleep: wake one to steal it. A worker going to sleep
+  /// counts itself in `sleepers`, fences, then looks at this deque (see `park`); the push stores
+  /// the task, fences, then reads `sleepers`: either the sleeper sees the task or the push sees the
+  /// sleeper, so a task whose submitter then blocks (on a latch, say) is never left with every
+  /// other worker asleep.
+  Pushed push_local(Task* task, const std::atomic<std::uint32_t>& sleepers) noexcept {
+    if (local_.full()) return Pushed::refused;
     // Counted before it can be taken, so that `wait_idle` never sees it finished but not submitted.
     bump(usage.submitted_local, std::memory_order_relaxed);
     local_.push(task);
-    return true;
+    full_fence();
+    return sleepers.load(std::memory_order_relaxed) != 0 ? Pushed::queued_to_busy : Pushed::queued;
   }
 
   /// For the worker: the place in the local deque the next push takes; what is pushed from here
@@ -3175,8 +3182,8 @@ class WorkerNode {
 
   /// Whether the worker of node `thief` could steal from this node now: `stealable()` read under
   /// the queue lock (see `push`), and the newest task may run on `thief`.
-  /// The local deque is looked at without the lock: its owner pushes without one, and a push whose
-  /// wake-up misses a thief going to sleep leaves the task to the owner, which is awake and runs it.
+  /// The local deque is looked at without the lock: its owner pushes without one (see
+  /// `push_local` for why no wake-up is lost).
   [[nodiscard]] bool stealable_by(std::size_t thief) noexcept {
     if (local_queued() != 0 && stealable()) return true;
     std::lock_guard lock(queue_lock_);
@@ -3384,6 +3391,7 @@ class WorkerNode {
     }
     if (sleepers != nullptr) {
       sleepers->fetch_add(1, std::memory_order_seq_cst);
+      full_fence();  // before the look at the local deques, which their owners push to without a lock
       if (recheck()) {
         {
           std::lock_guard lock(queue_lock_);
@@ -5091,8 +5099,9 @@ class Pool {
           !per_function_.load(std::memory_order_relaxed) && !task->function().is_coroutine()) {
         // A task's own subtask: onto the worker's local deque, with no lock (see push_local).
         if (dynamic) grow_if_needed(entry, false);
-        if (nodes_[local]->push_local(task)) {
-          if (sleepers_.load(std::memory_order_relaxed) != 0) wake_a_thief(local);
+        const typename Node::Pushed pushed_local = nodes_[local]->push_local(task, sleepers_);
+        if (pushed_local != Node::Pushed::refused) {
+          if (pushed_local == Node::Pushed::queued_to_busy) wake_a_thief(local);
           return Future<Response>(task);
         }
       }
