@@ -37,6 +37,7 @@
 #include <cstdio>       // std::fputs, stderr
 #include <exception>    // std::exception, std::exception_ptr, std::current_exception
 #include <functional>   // std::function
+#include <limits>       // std::numeric_limits
 #include <memory>       // std::unique_ptr, std::make_unique, std::shared_ptr
 #include <mutex>        // std::mutex, std::lock_guard
 #include <optional>     // std::optional
@@ -48,7 +49,6 @@
 #include <string_view>  // std::string_view
 #include <thread>       // std::jthread
 #include <type_traits>  // std::is_move_constructible_v, std::is_void_v, std::is_lvalue_reference_v
-#include <limits>       // std::numeric_limits
 #include <utility>      // std::move
 #include <vector>       // std::vector
 
