@@ -1,7 +1,7 @@
 // The local deque: the tasks a worker's own tasks submit go onto a work-stealing deque of its node,
 // which its worker pushes and takes with no lock, and other threads steal from. The deque alone
 // (every item taken exactly once by the owner or a thief), then the pool around it: counting,
-// overflow into the node's queue, cancellation racing the owner's lock-free claim, and destroy.
+// overflow into the node's queue, cancellation racing the owner's take, and destroy.
 
 #include <poolify/poolify.hpp>
 
@@ -26,7 +26,7 @@ using Deque = poolify::detail::LocalDeque<int, 8>;
 constexpr std::int64_t any_place = std::numeric_limits<std::int64_t>::min();
 
 int* take_any(Deque& deque) {
-  return deque.take(any_place, [](int*) {});
+  return deque.take(any_place);
 }
 
 }  // namespace
@@ -48,8 +48,8 @@ TEST_CASE("the local deque: the owner takes newest first, thieves oldest first, 
   // A floor: only what was pushed from that place on.
   const std::int64_t mark = deque->mark();
   deque->push(&items[8]);
-  CHECK(deque->take(mark, [](int*) {}) == &items[8]);
-  CHECK(deque->take(mark, [](int*) {}) == nullptr);
+  CHECK(deque->take(mark) == &items[8]);
+  CHECK(deque->take(mark) == nullptr);
   CHECK(deque->size() == 4);
   // The last item, and an empty deque, from both ends.
   CHECK(deque->steal() == &items[2]);
@@ -192,9 +192,9 @@ TEST_CASE("subtasks a task does not wait for run in the order it submitted them"
 TEST_CASE("cancel racing a worker that takes its own subtasks: one outcome each, 100k times", "[local_deque][cancel]") {
   // Each round's parent submits `batch` subtasks to its own node, each cancellable through a stop
   // source of its own, waits until the canceller (this thread) has begun, and then waits for them
-  // newest first: its helping wait takes them off its local deque with no read-modify-write while
-  // the canceller stops them in the same order (the other worker steals some meanwhile). Per
-  // subtask: a value exactly when it ran, TaskCancelled exactly when it did not; the counters agree.
+  // newest first: its helping wait takes them off its local deque while the canceller stops them
+  // in the same order (the other worker steals some meanwhile). Per subtask: a value exactly when
+  // it ran, TaskCancelled exactly when it did not; the counters agree.
   constexpr int batch = 64;
   constexpr int rounds = 100000 / batch + 1;
   std::array<std::atomic<int>, batch> ran{};

@@ -567,7 +567,8 @@ class Pool {
       info.executed_tasks += usage.executed_all();
       info.failed_tasks += usage.failed_all();
       queued += nodes_[key]->queued_all();
-      max_queued += usage.max_queued.load(std::memory_order_acquire);
+      // The high-water mark is the queue's; with local tasks the node may hold more now.
+      max_queued += std::max(usage.max_queued.load(std::memory_order_acquire), nodes_[key]->queued_all());
       stolen += usage.stolen.load(std::memory_order_relaxed);
     }
     namespace bits = detail::measure;
@@ -616,7 +617,7 @@ class Pool {
       node.tasks.executed = usage.executed_all();
       node.tasks.executing = usage.executing_all();
       node.tasks.queued = nodes_[key]->queued_all();
-      node.tasks.max_queued = usage.max_queued.load(std::memory_order_acquire);
+      node.tasks.max_queued = std::max(usage.max_queued.load(std::memory_order_acquire), node.tasks.queued);
       node.tasks.failed = usage.failed_all();
       node.tasks.stolen = usage.stolen.load(std::memory_order_relaxed);
       node.tasks.sequentially_stolen = usage.sequentially_stolen.load(std::memory_order_relaxed);
@@ -1108,17 +1109,16 @@ class Pool {
   /// A task on `node`'s worker waits on a future: runs one other task (see `detail::Helper`);
   /// true if it ran one.
   bool help(Node& node, std::uint64_t mark, std::int64_t local_mark, bool shallow) noexcept {
-    bool owned = false;
-    Task* task = node.take_local(local_mark, owned);
+    Task* task = node.take_local(local_mark);
     if (task == nullptr) task = node.pop_newest(mark);
     if (task == nullptr && shallow) {
-      task = node.take_local(std::numeric_limits<std::int64_t>::min(), owned);
+      task = node.take_local(std::numeric_limits<std::int64_t>::min());
       if (task == nullptr) task = node.pop_newest(0);
       if (task == nullptr && steal(node, task, true) != Steal::stolen) return false;
     }
     if (task == nullptr) return false;
     after_dequeue();
-    run(node, task, true, owned);
+    run(node, task, true);
     return true;
   }
 
@@ -1461,10 +1461,9 @@ class Pool {
 
   /// Runs a task the node took (popped or stole): the node already counts it as executing.
   /// `nested`: inside a helping wait of the task the node runs, which goes on executing after.
-  /// `owned`: the worker took it off its local deque and claimed it there (see `take_local`).
-  void run(Node& node, Task* task, bool nested = false, bool owned = false) noexcept {
+  void run(Node& node, Task* task, bool nested = false) noexcept {
     detail::NodeUsage& usage = node.usage;
-    if (!owned && !task->claim_dequeued()) {  // cancelled while queued: its future is already resolved
+    if (!task->try_claim()) {  // cancelled while queued: its future is already resolved
       task->discard_inputs();
       task->release(detail::task_word::pool_ref);
       if (!nested) usage.executing.store(0, std::memory_order_release);
@@ -1884,7 +1883,7 @@ class Pool {
 
   void abandon(Task* task) noexcept {
     task->discard_inputs();
-    if (task->claim_dequeued()) {
+    if (task->try_claim()) {
       task->set_error(std::make_exception_ptr(
           TaskAbandoned("poolify: task abandoned: still queued when destroy() stopped waiting (tasks_finished_timeout)")));
       task->publish(true);

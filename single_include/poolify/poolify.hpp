@@ -1430,131 +1430,6 @@ POOLIFY_NAMESPACE_END
 // #include <poolify/detail/continuation.hpp>
 // #include <poolify/detail/futex.hpp>
 
-// #include <poolify/detail/local_deque.hpp>
-/// @file local_deque.hpp
-/// @brief The tasks a worker submits to its own node: a work-stealing deque (Chase and Lev's).
-
-// #include <poolify/version.hpp>
-
-#include <array>    // std::array
-#include <atomic>   // std::atomic, std::atomic_thread_fence
-#include <cstddef>  // std::size_t
-#include <cstdint>  // std::int64_t
-
-POOLIFY_NAMESPACE_BEGIN
-namespace detail {
-
-#if defined(__SANITIZE_THREAD__)
-#define POOLIFY_DETAIL_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define POOLIFY_DETAIL_TSAN 1
-#endif
-#endif
-
-/// A full fence (StoreLoad). GCC makes `std::atomic_thread_fence(seq_cst)` a locked `or` on the
-/// stack on x86-64, which is cheaper than the `mfence` Clang makes; both are full barriers. Under
-/// ThreadSanitizer, the standard fence, which it knows.
-inline void full_fence() noexcept {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(POOLIFY_DETAIL_TSAN)
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  asm volatile("lock orq $0, (%%rsp)" ::: "memory", "cc");
-#else
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-#endif
-}
-
-/// A bounded work-stealing deque of pointers (Chase and Lev's, with the C11 orderings of Lê et al.,
-/// "Correct and efficient work-stealing for weak memory models", PPoPP 2013). One thread, the
-/// owner, pushes and takes at the bottom; any thread steals at the top. The owner's push has no
-/// locked instruction and its take one fence; a steal is one compare-and-swap. Bounded, so that a
-/// thief never reads a buffer that was replaced: the owner of a full deque queues the task
-/// elsewhere.
-///
-/// Indices grow without bound (64 bits: they never wrap in practice); `bottom - top` is the size.
-template <class T, std::size_t Capacity>
-class LocalDeque {
-  static_assert((Capacity & (Capacity - 1)) == 0, "poolify::detail::LocalDeque: the capacity is a power of two");
-
- public:
-  static constexpr std::int64_t capacity = static_cast<std::int64_t>(Capacity);
-
-  /// Owner only: whether a push would find no room (thieves only ever make room).
-  [[nodiscard]] bool full() const noexcept {
-    return bottom_.load(std::memory_order_relaxed) - top_.load(std::memory_order_acquire) >= capacity;
-  }
-
-  /// Owner only, when not `full()`: puts `item` at the bottom.
-  void push(T* item) noexcept {
-    const std::int64_t bottom = bottom_.load(std::memory_order_relaxed);
-    slots_[index(bottom)].store(item, std::memory_order_relaxed);
-    bottom_.store(bottom + 1, std::memory_order_release);  // a thief that sees it sees the item
-  }
-
-  /// Owner only: the place the next push takes. Items at places from a mark up were pushed after it.
-  [[nodiscard]] std::int64_t mark() const noexcept { return bottom_.load(std::memory_order_relaxed); }
-
-  /// Owner only: takes the newest item if its place is `floor` or above, else nullptr. `before_fence`
-  /// is called with the candidate item just before the fence that decides between the owner and
-  /// the thieves, so that a store the caller makes there is ordered before the caller's loads
-  /// after `take` by the same fence (see `ResultState::claim_as_owner`). The candidate may be lost
-  /// to a thief after all (then nullptr), or, when a thief emptied the deque meanwhile, be a
-  /// pointer the owner read from a slot already taken: `before_fence` must be harmless on an item
-  /// that is no longer the owner's.
-  template <class BeforeFence>
-  T* take(std::int64_t floor, BeforeFence&& before_fence) noexcept {
-    const std::int64_t bottom = bottom_.load(std::memory_order_relaxed) - 1;
-    if (bottom < floor) return nullptr;
-    if (bottom < top_.load(std::memory_order_relaxed)) return nullptr;  // empty (the top only grows)
-    T* item = slots_[index(bottom)].load(std::memory_order_relaxed);
-    bottom_.store(bottom, std::memory_order_relaxed);
-    before_fence(item);
-    full_fence();
-    std::int64_t top = top_.load(std::memory_order_relaxed);
-    if (top < bottom) return item;  // more than one item: the thieves stop short of this one
-    if (top == bottom) {
-      // The last one: the thieves may want it too; whoever moves the top has it.
-      const bool mine = top_.compare_exchange_strong(top, top + 1, std::memory_order_seq_cst, std::memory_order_relaxed);
-      bottom_.store(bottom + 1, std::memory_order_relaxed);
-      return mine ? item : nullptr;
-    }
-    bottom_.store(bottom + 1, std::memory_order_relaxed);  // a thief took it before our look
-    return nullptr;
-  }
-
-  /// Any thread: takes the oldest item, or nullptr when the deque is empty or another thread took
-  /// it first (`contended` says which).
-  T* steal(bool* contended = nullptr) noexcept {
-    std::int64_t top = top_.load(std::memory_order_acquire);
-    full_fence();
-    const std::int64_t bottom = bottom_.load(std::memory_order_acquire);
-    if (top >= bottom) return nullptr;
-    T* item = slots_[index(top)].load(std::memory_order_relaxed);
-    if (!top_.compare_exchange_strong(top, top + 1, std::memory_order_seq_cst, std::memory_order_relaxed)) {
-      if (contended != nullptr) *contended = true;
-      return nullptr;
-    }
-    return item;
-  }
-
-  /// Any thread: how many items it holds, a moment old.
-  [[nodiscard]] std::uint64_t size() const noexcept {
-    const std::int64_t top = top_.load(std::memory_order_relaxed);
-    const std::int64_t bottom = bottom_.load(std::memory_order_relaxed);
-    return bottom > top ? static_cast<std::uint64_t>(bottom - top) : 0;
-  }
-
- private:
-  static std::size_t index(std::int64_t place) noexcept { return static_cast<std::size_t>(place) & (Capacity - 1); }
-
-  alignas(64) std::atomic<std::int64_t> top_{0};     // thieves (and the owner on the last item)
-  alignas(64) std::atomic<std::int64_t> bottom_{0};  // the owner
-  std::array<std::atomic<T*>, Capacity> slots_{};
-};
-
-}  // namespace detail
-POOLIFY_NAMESPACE_END
-
 // #include <poolify/detail/recycler.hpp>
 /// @file recycler.hpp
 /// @brief A process-wide free list of task states of one type.
@@ -1794,7 +1669,6 @@ POOLIFY_NAMESPACE_END
 #include <new>          // placement new
 #include <optional>     // std::optional
 #include <stop_token>   // std::stop_source, std::stop_callback
-#include <thread>       // std::this_thread::yield
 #include <type_traits>  // std::is_void_v
 #include <utility>      // std::move, std::forward
 
@@ -1915,8 +1789,7 @@ class ResultState {
     return (word_.load(std::memory_order_acquire) & task_word::phase_mask) == task_word::done;
   }
 
-  /// Moves the phase from queued to running; true for the one caller that wins. For cancellers
-  /// and for tasks in no queue; a worker that took a task off a queue uses `claim_dequeued`.
+  /// Moves the phase from queued to running; true for the one caller that wins.
   bool try_claim() noexcept {
     std::uint32_t word = word_.load(std::memory_order_relaxed);
     while ((word & task_word::phase_mask) == task_word::queued) {
@@ -1928,53 +1801,6 @@ class ResultState {
     return false;
   }
 
-  /// For a worker (or destroy) that took the task off a queue, which no other thread can take it
-  /// from any more: claims it as `try_claim`, but waits out a canceller's momentary claim (see
-  /// `request_cancel`), which either resolves the task (false) or gives it back (claimed now).
-  bool claim_dequeued() noexcept {
-    std::uint32_t word = word_.load(std::memory_order_relaxed);
-    for (unsigned spins = 0;; ++spins) {
-      const std::uint32_t phase = word & task_word::phase_mask;
-      if (phase == task_word::done) {
-        (void)word_.load(std::memory_order_acquire);  // the canceller's outcome and inputs
-        return false;
-      }
-      if (phase == task_word::queued) {
-        if (word_.compare_exchange_weak(word, word + task_word::running, std::memory_order_acquire,
-                                        std::memory_order_relaxed)) {
-          return true;
-        }
-        continue;
-      }
-      wait_out_canceller(spins);
-      word = word_.load(std::memory_order_relaxed);
-    }
-  }
-
-  /// The owner of a local deque takes this task off it (see `LocalDeque::take`): says so before
-  /// the fence that take makes. The mark stays until the state is reused (`reset_word`), also when
-  /// a thief took the task after all: a canceller that sees it gives its claim back, and the
-  /// thief, which waits that out (`claim_dequeued`), runs the task; the task was already taken.
-  /// Never cleared, so that an owner that read a stale slot (the task stolen, run and reused
-  /// meanwhile) cannot erase the mark of the owner that takes the reused task: at worst a cancel
-  /// of that task, racing with it, finds it started.
-  void mark_owner_pop() noexcept { owner_pop_.store(1, std::memory_order_relaxed); }
-
-  /// After that fence: whether the owner runs the task (true) or a canceller resolved it first.
-  /// The phase stays queued while the owner runs it: no read-modify-write claims it. A canceller
-  /// claims, fences, then reads the mark, and the owner marks, fences, then reads the phase (a
-  /// Dekker handshake): either the canceller sees the mark and gives its claim back, or the owner
-  /// sees the claim and waits for its end. Both may see each other; neither may miss the other.
-  bool claim_as_owner() noexcept {
-    for (unsigned spins = 0;; ++spins) {
-      const std::uint32_t word = word_.load(std::memory_order_acquire);
-      const std::uint32_t phase = word & task_word::phase_mask;
-      if (phase == task_word::queued) return true;
-      if (phase == task_word::done) return false;
-      wait_out_canceller(spins);
-    }
-  }
-
   /// Moves the phase from running to done, publishing the outcome, and wakes a waiter if one said
   /// it sleeps. With `drop_pool_ref` the pool lets go of the task in the same step, so that a
   /// waiting Future is the last holder and frees the outcome on its own thread. The wake-up may
@@ -1983,23 +1809,16 @@ class ResultState {
   ///
   /// A continuation set before runs last, here: its owner holds the Future, so the task cannot be
   /// recycled under it, and nothing here touches the task after it.
-  ///
-  /// The phase is running, or queued for a task its local deque's owner runs (`claim_as_owner`),
-  /// or running again for a moment while a canceller gives its claim back: done in all cases.
   void publish(bool drop_pool_ref) noexcept {
-    const std::uint32_t drop = drop_pool_ref ? task_word::pool_ref : 0U;
-    std::uint32_t before = word_.load(std::memory_order_relaxed);
-    std::uint32_t after = 0;
-    do {
-      after = ((before & ~task_word::phase_mask) | task_word::done) - drop;
-    } while (!word_.compare_exchange_weak(before, after, std::memory_order_acq_rel, std::memory_order_relaxed));
+    const std::uint32_t change = (task_word::done - task_word::running) - (drop_pool_ref ? task_word::pool_ref : 0U);
+    const std::uint32_t before = word_.fetch_add(change, std::memory_order_acq_rel);
     if ((before & task_word::waiter) != 0) wake_all(word_);
     if ((before & task_word::continuation) != 0) {
       const Continuation next = continuation_;
       next.run(next.context);
       return;
     }
-    if ((after & task_word::refs) == 0) recycle_(this);
+    if (((before + change) & task_word::refs) == 0) recycle_(this);
   }
 
   /// Has `next` run when the task is done, on the thread that completes it; false (and nothing
@@ -2027,22 +1846,8 @@ class ResultState {
 
   /// Cancels the task: a queued one resolves TaskCancelled now and never runs (true); a running
   /// one has its stop token signalled and its own outcome stands (false).
-  ///
-  /// A task its local deque's owner took may still look queued: after claiming, the canceller
-  /// fences and reads the owner's mark (see `claim_as_owner`); if set, it gives the claim back
-  /// (the task is running) and signals the token as for a running task.
   bool request_cancel() noexcept {
     if (try_claim()) {
-      full_fence();
-      if (owner_pop_.load(std::memory_order_relaxed) != 0) {
-        std::uint32_t word = word_.load(std::memory_order_relaxed);
-        while ((word & task_word::phase_mask) == task_word::running &&
-               !word_.compare_exchange_weak(word, word - task_word::running, std::memory_order_release,
-                                            std::memory_order_relaxed)) {
-        }
-        if (extras_ && extras_->source) extras_->source->request_stop();
-        return false;
-      }
       set_error(std::make_exception_ptr(TaskCancelled("poolify: task cancelled before it started")));
       publish(false);  // the pool still holds the task in a queue and lets go of it there
       return true;
@@ -2091,24 +1896,11 @@ class ResultState {
 
  protected:
   /// Resets the word for a new task held by both its Future and the pool.
-  void reset_word() noexcept {
-    word_.store(task_word::future_ref | task_word::pool_ref, std::memory_order_relaxed);
-    owner_pop_.store(0, std::memory_order_relaxed);
-  }
+  void reset_word() noexcept { word_.store(task_word::future_ref | task_word::pool_ref, std::memory_order_relaxed); }
 
  private:
-  /// A canceller holds the phase for a moment (it resolves the task or gives it back): spin, then yield.
-  static void wait_out_canceller(unsigned spins) noexcept {
-    if (spins < 64) {
-      cpu_relax();
-    } else {
-      std::this_thread::yield();
-    }
-  }
-
   mutable std::atomic<std::uint32_t> word_{0};
   Outcome outcome_ = Outcome::none;
-  std::atomic<std::uint8_t> owner_pop_{0};  // see claim_as_owner; in the word's padding
   ValueSlot<Response> slot_;
   std::exception_ptr error_;
   std::unique_ptr<StopExtras<Response>> extras_;
@@ -2787,7 +2579,123 @@ class FunctionUsageTable {
 }  // namespace detail
 POOLIFY_NAMESPACE_END
 // #include <poolify/detail/futex.hpp>
+
 // #include <poolify/detail/local_deque.hpp>
+/// @file local_deque.hpp
+/// @brief The tasks a worker submits to its own node: a work-stealing deque (Chase and Lev's).
+
+// #include <poolify/version.hpp>
+
+#include <array>    // std::array
+#include <atomic>   // std::atomic, std::atomic_thread_fence
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::int64_t
+
+POOLIFY_NAMESPACE_BEGIN
+namespace detail {
+
+#if defined(__SANITIZE_THREAD__)
+#define POOLIFY_DETAIL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define POOLIFY_DETAIL_TSAN 1
+#endif
+#endif
+
+/// A full fence (StoreLoad). GCC makes `std::atomic_thread_fence(seq_cst)` a locked `or` on the
+/// stack on x86-64, which is cheaper than the `mfence` Clang makes; both are full barriers. Under
+/// ThreadSanitizer, the standard fence, which it knows.
+inline void full_fence() noexcept {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(POOLIFY_DETAIL_TSAN)
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  asm volatile("lock orq $0, (%%rsp)" ::: "memory", "cc");
+#else
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
+
+/// A bounded work-stealing deque of pointers (Chase and Lev's, with the C11 orderings of Lê et al.,
+/// "Correct and efficient work-stealing for weak memory models", PPoPP 2013). One thread, the
+/// owner, pushes and takes at the bottom; any thread steals at the top. The owner's push has no
+/// locked instruction and its take one fence; a steal is one compare-and-swap. Bounded, so that a
+/// thief never reads a buffer that was replaced: the owner of a full deque queues the task
+/// elsewhere.
+///
+/// Indices grow without bound (64 bits: they never wrap in practice); `bottom - top` is the size.
+template <class T, std::size_t Capacity>
+class LocalDeque {
+  static_assert((Capacity & (Capacity - 1)) == 0, "poolify::detail::LocalDeque: the capacity is a power of two");
+
+ public:
+  static constexpr std::int64_t capacity = static_cast<std::int64_t>(Capacity);
+
+  /// Owner only: whether a push would find no room (thieves only ever make room).
+  [[nodiscard]] bool full() const noexcept {
+    return bottom_.load(std::memory_order_relaxed) - top_.load(std::memory_order_acquire) >= capacity;
+  }
+
+  /// Owner only, when not `full()`: puts `item` at the bottom.
+  void push(T* item) noexcept {
+    const std::int64_t bottom = bottom_.load(std::memory_order_relaxed);
+    slots_[index(bottom)].store(item, std::memory_order_relaxed);
+    bottom_.store(bottom + 1, std::memory_order_release);  // a thief that sees it sees the item
+  }
+
+  /// Owner only: the place the next push takes. Items at places from a mark up were pushed after it.
+  [[nodiscard]] std::int64_t mark() const noexcept { return bottom_.load(std::memory_order_relaxed); }
+
+  /// Owner only: takes the newest item if its place is `floor` or above, else nullptr.
+  T* take(std::int64_t floor) noexcept {
+    const std::int64_t bottom = bottom_.load(std::memory_order_relaxed) - 1;
+    if (bottom < floor) return nullptr;
+    if (bottom < top_.load(std::memory_order_relaxed)) return nullptr;  // empty (the top only grows)
+    bottom_.store(bottom, std::memory_order_release);
+    full_fence();
+    std::int64_t top = top_.load(std::memory_order_relaxed);
+    if (top > bottom) {
+      bottom_.store(bottom + 1, std::memory_order_release);  // a thief took it before our look
+      return nullptr;
+    }
+    T* item = slots_[index(bottom)].load(std::memory_order_relaxed);
+    if (top < bottom) return item;  // more than one item: the thieves stop short of this one
+    // The last one: the thieves may want it too; whoever moves the top has it.
+    const bool mine = top_.compare_exchange_strong(top, top + 1, std::memory_order_seq_cst, std::memory_order_relaxed);
+    bottom_.store(bottom + 1, std::memory_order_release);
+    return mine ? item : nullptr;
+  }
+
+  /// Any thread: takes the oldest item, or nullptr when the deque is empty or another thread took
+  /// it first (`contended` says which).
+  T* steal(bool* contended = nullptr) noexcept {
+    std::int64_t top = top_.load(std::memory_order_acquire);
+    full_fence();
+    const std::int64_t bottom = bottom_.load(std::memory_order_acquire);
+    if (top >= bottom) return nullptr;
+    T* item = slots_[index(top)].load(std::memory_order_relaxed);
+    if (!top_.compare_exchange_strong(top, top + 1, std::memory_order_seq_cst, std::memory_order_relaxed)) {
+      if (contended != nullptr) *contended = true;
+      return nullptr;
+    }
+    return item;
+  }
+
+  /// Any thread: how many items it holds, a moment old.
+  [[nodiscard]] std::uint64_t size() const noexcept {
+    const std::int64_t top = top_.load(std::memory_order_acquire);
+    const std::int64_t bottom = bottom_.load(std::memory_order_acquire);
+    return bottom > top ? static_cast<std::uint64_t>(bottom - top) : 0;
+  }
+
+ private:
+  static std::size_t index(std::int64_t place) noexcept { return static_cast<std::size_t>(place) & (Capacity - 1); }
+
+  alignas(64) std::atomic<std::int64_t> top_{0};     // thieves (and the owner on the last item)
+  alignas(64) std::atomic<std::int64_t> bottom_{0};  // the owner
+  std::array<std::atomic<T*>, Capacity> slots_{};
+};
+
+}  // namespace detail
+POOLIFY_NAMESPACE_END
 
 // #include <poolify/detail/node_usage.hpp>
 /// @file node_usage.hpp
@@ -3051,37 +2959,43 @@ class WorkerNode {
       queued_after = publish_length();
       bump(usage.submitted, std::memory_order_release);
       asleep = take_sleeper();
-      behind_work = !asleep && stealable_locked() && sleepers.load(std::memory_order_relaxed) != 0;
+      // The local deque counts too: a task behind the worker's own subtasks waits as well.
+      behind_work = !asleep && worth_stealing(queue_.size() + local_queued()) &&
+                    sleepers.load(std::memory_order_relaxed) != 0;
     }
     if (asleep) wake_one(usage.sleeping);
     return behind_work ? Pushed::queued_to_busy : Pushed::queued;
   }
 
-  /// For the worker, between tasks: the oldest queued task, else the oldest of its local deque
-  /// (the tasks its own tasks submitted here and did not wait for), or nullptr. The node counts as
-  /// executing from here, under the lock, so that a submitter queueing behind this task sees it
-  /// busy (see `push`).
+  /// For the worker, between tasks: the oldest queued task or the oldest of its local deque (the
+  /// tasks its own tasks submitted here and did not wait for), in turns when both have some, so
+  /// that neither waits for the other to run dry; or nullptr. The node counts as executing from
+  /// here, under the lock, so that a submitter queueing behind this task sees it busy (see `push`).
   Task* pop() noexcept {
-    if (usage.queued.load(std::memory_order_relaxed) != 0) {
+    const bool local_first = prefer_local_ && local_queued() != 0;
+    if (!local_first && usage.queued.load(std::memory_order_relaxed) != 0) {
       std::lock_guard lock(queue_lock_);
       if (!queue_.empty()) {
-        Task* task = queue_.pop_front();
-        usage.executing.store(1, std::memory_order_relaxed);
-        // Release: a reader that sees the shorter queue sees the node executing (see `in_flight`).
-        usage.queued.store(queue_.size(), std::memory_order_release);
-        // The next task's state was written by its submitter: start fetching it while this one runs.
-        if (!queue_.empty()) prefetch_for_write(queue_.front());
-        return task;
+        prefer_local_ = true;
+        return pop_front_locked();
       }
     }
-    if (local_.size() == 0) return nullptr;
-    // Executing before the deque is shorter, for `in_flight` (and back to idle if thieves took all).
-    usage.executing.store(1, std::memory_order_release);
+    if (local_queued() == 0) return nullptr;
+    {
+      // Executing before the deque is shorter (for `in_flight`), and under the lock (for `push`).
+      std::lock_guard lock(queue_lock_);
+      usage.executing.store(1, std::memory_order_release);
+    }
     for (;;) {
       bool contended = false;
-      if (Task* task = local_.steal(&contended)) return task;
+      if (Task* task = local_.steal(&contended)) {
+        prefer_local_ = false;
+        return task;
+      }
       if (!contended) break;
     }
+    std::lock_guard lock(queue_lock_);
+    if (!queue_.empty()) return pop_front_locked();  // thieves took the local ones meanwhile
     usage.executing.store(0, std::memory_order_release);
     return nullptr;
   }
@@ -3107,7 +3021,7 @@ class WorkerNode {
     bump(usage.submitted_local, std::memory_order_relaxed);
     local_.push(task);
     full_fence();
-    return sleepers.load(std::memory_order_relaxed) != 0 ? Pushed::queued_to_busy : Pushed::queued;
+    return sleepers.load(std::memory_order_acquire) != 0 ? Pushed::queued_to_busy : Pushed::queued;
   }
 
   /// For the worker: the place in the local deque the next push takes; what is pushed from here
@@ -3115,14 +3029,8 @@ class WorkerNode {
   [[nodiscard]] std::int64_t local_mark() const noexcept { return local_.mark(); }
 
   /// For a helping wait of the worker: the newest task of its local deque if it was pushed at
-  /// place `floor` or after, or nullptr. `owned` says whether the worker now runs it (it claimed
-  /// it with no read-modify-write: see `ResultState::claim_as_owner`) or a canceller resolved it
-  /// first (`run` then lets go of it). The node counts as executing already.
-  Task* take_local(std::int64_t floor, bool& owned) noexcept {
-    Task* task = local_.take(floor, [](Task* candidate) { candidate->mark_owner_pop(); });
-    owned = task != nullptr && task->claim_as_owner();
-    return task;
-  }
+  /// place `floor` or after, or nullptr. The node counts as executing already.
+  Task* take_local(std::int64_t floor) noexcept { return local_.take(floor); }
 
   /// Tasks in the local deque now (a moment old).
   [[nodiscard]] std::uint64_t local_queued() const noexcept { return local_.size(); }
@@ -3431,6 +3339,17 @@ class WorkerNode {
     return usage.queued.load(std::memory_order_relaxed) != 0 || stopping_.load(std::memory_order_relaxed);
   }
 
+  /// Under the queue lock: the oldest queued task, which the node now counts as executing.
+  Task* pop_front_locked() noexcept {
+    Task* task = queue_.pop_front();
+    usage.executing.store(1, std::memory_order_relaxed);
+    // Release: a reader that sees the shorter queue sees the node executing (see `in_flight`).
+    usage.queued.store(queue_.size(), std::memory_order_release);
+    // The next task's state was written by its submitter: start fetching it while this one runs.
+    if (!queue_.empty()) prefetch_for_write(queue_.front());
+    return task;
+  }
+
   /// Under the queue lock: where `task` goes by effective priority (see `push`).
   [[nodiscard]] std::size_t priority_place(const Task& task, const PriorityOrder& order) const noexcept {
     const std::size_t size = queue_.size();
@@ -3489,6 +3408,7 @@ class WorkerNode {
   bool closed_ = true;        // guarded by queue_lock_
   RingDeque<Task*> queue_;    // guarded by queue_lock_
   LocalDeque<Task, local_capacity> local_;  // pushed and taken by the worker, stolen by anyone
+  bool prefer_local_ = false;  // worker only: `pop` takes from the local deque next
   std::atomic<std::uint64_t> stamps_{0};  // written under queue_lock_; read by the worker without it
   alignas(cache_line) std::atomic<bool> stopping_{false};
 };
@@ -4740,7 +4660,8 @@ class Pool {
       info.executed_tasks += usage.executed_all();
       info.failed_tasks += usage.failed_all();
       queued += nodes_[key]->queued_all();
-      max_queued += usage.max_queued.load(std::memory_order_acquire);
+      // The high-water mark is the queue's; with local tasks the node may hold more now.
+      max_queued += std::max(usage.max_queued.load(std::memory_order_acquire), nodes_[key]->queued_all());
       stolen += usage.stolen.load(std::memory_order_relaxed);
     }
     namespace bits = detail::measure;
@@ -4789,7 +4710,7 @@ class Pool {
       node.tasks.executed = usage.executed_all();
       node.tasks.executing = usage.executing_all();
       node.tasks.queued = nodes_[key]->queued_all();
-      node.tasks.max_queued = usage.max_queued.load(std::memory_order_acquire);
+      node.tasks.max_queued = std::max(usage.max_queued.load(std::memory_order_acquire), node.tasks.queued);
       node.tasks.failed = usage.failed_all();
       node.tasks.stolen = usage.stolen.load(std::memory_order_relaxed);
       node.tasks.sequentially_stolen = usage.sequentially_stolen.load(std::memory_order_relaxed);
@@ -5281,17 +5202,16 @@ class Pool {
   /// A task on `node`'s worker waits on a future: runs one other task (see `detail::Helper`);
   /// true if it ran one.
   bool help(Node& node, std::uint64_t mark, std::int64_t local_mark, bool shallow) noexcept {
-    bool owned = false;
-    Task* task = node.take_local(local_mark, owned);
+    Task* task = node.take_local(local_mark);
     if (task == nullptr) task = node.pop_newest(mark);
     if (task == nullptr && shallow) {
-      task = node.take_local(std::numeric_limits<std::int64_t>::min(), owned);
+      task = node.take_local(std::numeric_limits<std::int64_t>::min());
       if (task == nullptr) task = node.pop_newest(0);
       if (task == nullptr && steal(node, task, true) != Steal::stolen) return false;
     }
     if (task == nullptr) return false;
     after_dequeue();
-    run(node, task, true, owned);
+    run(node, task, true);
     return true;
   }
 
@@ -5634,10 +5554,9 @@ class Pool {
 
   /// Runs a task the node took (popped or stole): the node already counts it as executing.
   /// `nested`: inside a helping wait of the task the node runs, which goes on executing after.
-  /// `owned`: the worker took it off its local deque and claimed it there (see `take_local`).
-  void run(Node& node, Task* task, bool nested = false, bool owned = false) noexcept {
+  void run(Node& node, Task* task, bool nested = false) noexcept {
     detail::NodeUsage& usage = node.usage;
-    if (!owned && !task->claim_dequeued()) {  // cancelled while queued: its future is already resolved
+    if (!task->try_claim()) {  // cancelled while queued: its future is already resolved
       task->discard_inputs();
       task->release(detail::task_word::pool_ref);
       if (!nested) usage.executing.store(0, std::memory_order_release);
@@ -6057,7 +5976,7 @@ class Pool {
 
   void abandon(Task* task) noexcept {
     task->discard_inputs();
-    if (task->claim_dequeued()) {
+    if (task->try_claim()) {
       task->set_error(std::make_exception_ptr(
           TaskAbandoned("poolify: task abandoned: still queued when destroy() stopped waiting (tasks_finished_timeout)")));
       task->publish(true);

@@ -62,32 +62,24 @@ class LocalDeque {
   /// Owner only: the place the next push takes. Items at places from a mark up were pushed after it.
   [[nodiscard]] std::int64_t mark() const noexcept { return bottom_.load(std::memory_order_relaxed); }
 
-  /// Owner only: takes the newest item if its place is `floor` or above, else nullptr. `before_fence`
-  /// is called with the candidate item just before the fence that decides between the owner and
-  /// the thieves, so that a store the caller makes there is ordered before the caller's loads
-  /// after `take` by the same fence (see `ResultState::claim_as_owner`). The candidate may be lost
-  /// to a thief after all (then nullptr), or, when a thief emptied the deque meanwhile, be a
-  /// pointer the owner read from a slot already taken: `before_fence` must be harmless on an item
-  /// that is no longer the owner's.
-  template <class BeforeFence>
-  T* take(std::int64_t floor, BeforeFence&& before_fence) noexcept {
+  /// Owner only: takes the newest item if its place is `floor` or above, else nullptr.
+  T* take(std::int64_t floor) noexcept {
     const std::int64_t bottom = bottom_.load(std::memory_order_relaxed) - 1;
     if (bottom < floor) return nullptr;
     if (bottom < top_.load(std::memory_order_relaxed)) return nullptr;  // empty (the top only grows)
-    T* item = slots_[index(bottom)].load(std::memory_order_relaxed);
-    bottom_.store(bottom, std::memory_order_relaxed);
-    before_fence(item);
+    bottom_.store(bottom, std::memory_order_release);
     full_fence();
     std::int64_t top = top_.load(std::memory_order_relaxed);
-    if (top < bottom) return item;  // more than one item: the thieves stop short of this one
-    if (top == bottom) {
-      // The last one: the thieves may want it too; whoever moves the top has it.
-      const bool mine = top_.compare_exchange_strong(top, top + 1, std::memory_order_seq_cst, std::memory_order_relaxed);
-      bottom_.store(bottom + 1, std::memory_order_relaxed);
-      return mine ? item : nullptr;
+    if (top > bottom) {
+      bottom_.store(bottom + 1, std::memory_order_release);  // a thief took it before our look
+      return nullptr;
     }
-    bottom_.store(bottom + 1, std::memory_order_relaxed);  // a thief took it before our look
-    return nullptr;
+    T* item = slots_[index(bottom)].load(std::memory_order_relaxed);
+    if (top < bottom) return item;  // more than one item: the thieves stop short of this one
+    // The last one: the thieves may want it too; whoever moves the top has it.
+    const bool mine = top_.compare_exchange_strong(top, top + 1, std::memory_order_seq_cst, std::memory_order_relaxed);
+    bottom_.store(bottom + 1, std::memory_order_release);
+    return mine ? item : nullptr;
   }
 
   /// Any thread: takes the oldest item, or nullptr when the deque is empty or another thread took
@@ -107,8 +99,8 @@ class LocalDeque {
 
   /// Any thread: how many items it holds, a moment old.
   [[nodiscard]] std::uint64_t size() const noexcept {
-    const std::int64_t top = top_.load(std::memory_order_relaxed);
-    const std::int64_t bottom = bottom_.load(std::memory_order_relaxed);
+    const std::int64_t top = top_.load(std::memory_order_acquire);
+    const std::int64_t bottom = bottom_.load(std::memory_order_acquire);
     return bottom > top ? static_cast<std::uint64_t>(bottom - top) : 0;
   }
 

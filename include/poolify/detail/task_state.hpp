@@ -4,7 +4,6 @@
 
 #include <poolify/detail/continuation.hpp>
 #include <poolify/detail/futex.hpp>
-#include <poolify/detail/local_deque.hpp>
 #include <poolify/detail/recycler.hpp>
 #include <poolify/detail/spinlock.hpp>
 #include <poolify/errors.hpp>
@@ -20,7 +19,6 @@
 #include <new>          // placement new
 #include <optional>     // std::optional
 #include <stop_token>   // std::stop_source, std::stop_callback
-#include <thread>       // std::this_thread::yield
 #include <type_traits>  // std::is_void_v
 #include <utility>      // std::move, std::forward
 
@@ -142,8 +140,7 @@ class ResultState {
     return (word_.load(std::memory_order_acquire) & task_word::phase_mask) == task_word::done;
   }
 
-  /// Moves the phase from queued to running; true for the one caller that wins. For cancellers
-  /// and for tasks in no queue; a worker that took a task off a queue uses `claim_dequeued`.
+  /// Moves the phase from queued to running; true for the one caller that wins.
   bool try_claim() noexcept {
     std::uint32_t word = word_.load(std::memory_order_relaxed);
     while ((word & task_word::phase_mask) == task_word::queued) {
@@ -155,53 +152,6 @@ class ResultState {
     return false;
   }
 
-  /// For a worker (or destroy) that took the task off a queue, which no other thread can take it
-  /// from any more: claims it as `try_claim`, but waits out a canceller's momentary claim (see
-  /// `request_cancel`), which either resolves the task (false) or gives it back (claimed now).
-  bool claim_dequeued() noexcept {
-    std::uint32_t word = word_.load(std::memory_order_relaxed);
-    for (unsigned spins = 0;; ++spins) {
-      const std::uint32_t phase = word & task_word::phase_mask;
-      if (phase == task_word::done) {
-        (void)word_.load(std::memory_order_acquire);  // the canceller's outcome and inputs
-        return false;
-      }
-      if (phase == task_word::queued) {
-        if (word_.compare_exchange_weak(word, word + task_word::running, std::memory_order_acquire,
-                                        std::memory_order_relaxed)) {
-          return true;
-        }
-        continue;
-      }
-      wait_out_canceller(spins);
-      word = word_.load(std::memory_order_relaxed);
-    }
-  }
-
-  /// The owner of a local deque takes this task off it (see `LocalDeque::take`): says so before
-  /// the fence that take makes. The mark stays until the state is reused (`reset_word`), also when
-  /// a thief took the task after all: a canceller that sees it gives its claim back, and the
-  /// thief, which waits that out (`claim_dequeued`), runs the task; the task was already taken.
-  /// Never cleared, so that an owner that read a stale slot (the task stolen, run and reused
-  /// meanwhile) cannot erase the mark of the owner that takes the reused task: at worst a cancel
-  /// of that task, racing with it, finds it started.
-  void mark_owner_pop() noexcept { owner_pop_.store(1, std::memory_order_relaxed); }
-
-  /// After that fence: whether the owner runs the task (true) or a canceller resolved it first.
-  /// The phase stays queued while the owner runs it: no read-modify-write claims it. A canceller
-  /// claims, fences, then reads the mark, and the owner marks, fences, then reads the phase (a
-  /// Dekker handshake): either the canceller sees the mark and gives its claim back, or the owner
-  /// sees the claim and waits for its end. Both may see each other; neither may miss the other.
-  bool claim_as_owner() noexcept {
-    for (unsigned spins = 0;; ++spins) {
-      const std::uint32_t word = word_.load(std::memory_order_acquire);
-      const std::uint32_t phase = word & task_word::phase_mask;
-      if (phase == task_word::queued) return true;
-      if (phase == task_word::done) return false;
-      wait_out_canceller(spins);
-    }
-  }
-
   /// Moves the phase from running to done, publishing the outcome, and wakes a waiter if one said
   /// it sleeps. With `drop_pool_ref` the pool lets go of the task in the same step, so that a
   /// waiting Future is the last holder and frees the outcome on its own thread. The wake-up may
@@ -210,23 +160,16 @@ class ResultState {
   ///
   /// A continuation set before runs last, here: its owner holds the Future, so the task cannot be
   /// recycled under it, and nothing here touches the task after it.
-  ///
-  /// The phase is running, or queued for a task its local deque's owner runs (`claim_as_owner`),
-  /// or running again for a moment while a canceller gives its claim back: done in all cases.
   void publish(bool drop_pool_ref) noexcept {
-    const std::uint32_t drop = drop_pool_ref ? task_word::pool_ref : 0U;
-    std::uint32_t before = word_.load(std::memory_order_relaxed);
-    std::uint32_t after = 0;
-    do {
-      after = ((before & ~task_word::phase_mask) | task_word::done) - drop;
-    } while (!word_.compare_exchange_weak(before, after, std::memory_order_acq_rel, std::memory_order_relaxed));
+    const std::uint32_t change = (task_word::done - task_word::running) - (drop_pool_ref ? task_word::pool_ref : 0U);
+    const std::uint32_t before = word_.fetch_add(change, std::memory_order_acq_rel);
     if ((before & task_word::waiter) != 0) wake_all(word_);
     if ((before & task_word::continuation) != 0) {
       const Continuation next = continuation_;
       next.run(next.context);
       return;
     }
-    if ((after & task_word::refs) == 0) recycle_(this);
+    if (((before + change) & task_word::refs) == 0) recycle_(this);
   }
 
   /// Has `next` run when the task is done, on the thread that completes it; false (and nothing
@@ -254,22 +197,8 @@ class ResultState {
 
   /// Cancels the task: a queued one resolves TaskCancelled now and never runs (true); a running
   /// one has its stop token signalled and its own outcome stands (false).
-  ///
-  /// A task its local deque's owner took may still look queued: after claiming, the canceller
-  /// fences and reads the owner's mark (see `claim_as_owner`); if set, it gives the claim back
-  /// (the task is running) and signals the token as for a running task.
   bool request_cancel() noexcept {
     if (try_claim()) {
-      full_fence();
-      if (owner_pop_.load(std::memory_order_relaxed) != 0) {
-        std::uint32_t word = word_.load(std::memory_order_relaxed);
-        while ((word & task_word::phase_mask) == task_word::running &&
-               !word_.compare_exchange_weak(word, word - task_word::running, std::memory_order_release,
-                                            std::memory_order_relaxed)) {
-        }
-        if (extras_ && extras_->source) extras_->source->request_stop();
-        return false;
-      }
       set_error(std::make_exception_ptr(TaskCancelled("poolify: task cancelled before it started")));
       publish(false);  // the pool still holds the task in a queue and lets go of it there
       return true;
@@ -318,24 +247,11 @@ class ResultState {
 
  protected:
   /// Resets the word for a new task held by both its Future and the pool.
-  void reset_word() noexcept {
-    word_.store(task_word::future_ref | task_word::pool_ref, std::memory_order_relaxed);
-    owner_pop_.store(0, std::memory_order_relaxed);
-  }
+  void reset_word() noexcept { word_.store(task_word::future_ref | task_word::pool_ref, std::memory_order_relaxed); }
 
  private:
-  /// A canceller holds the phase for a moment (it resolves the task or gives it back): spin, then yield.
-  static void wait_out_canceller(unsigned spins) noexcept {
-    if (spins < 64) {
-      cpu_relax();
-    } else {
-      std::this_thread::yield();
-    }
-  }
-
   mutable std::atomic<std::uint32_t> word_{0};
   Outcome outcome_ = Outcome::none;
-  std::atomic<std::uint8_t> owner_pop_{0};  // see claim_as_owner; in the word's padding
   ValueSlot<Response> slot_;
   std::exception_ptr error_;
   std::unique_ptr<StopExtras<Response>> extras_;

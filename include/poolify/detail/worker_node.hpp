@@ -81,37 +81,43 @@ class WorkerNode {
       queued_after = publish_length();
       bump(usage.submitted, std::memory_order_release);
       asleep = take_sleeper();
-      behind_work = !asleep && stealable_locked() && sleepers.load(std::memory_order_relaxed) != 0;
+      // The local deque counts too: a task behind the worker's own subtasks waits as well.
+      behind_work = !asleep && worth_stealing(queue_.size() + local_queued()) &&
+                    sleepers.load(std::memory_order_relaxed) != 0;
     }
     if (asleep) wake_one(usage.sleeping);
     return behind_work ? Pushed::queued_to_busy : Pushed::queued;
   }
 
-  /// For the worker, between tasks: the oldest queued task, else the oldest of its local deque
-  /// (the tasks its own tasks submitted here and did not wait for), or nullptr. The node counts as
-  /// executing from here, under the lock, so that a submitter queueing behind this task sees it
-  /// busy (see `push`).
+  /// For the worker, between tasks: the oldest queued task or the oldest of its local deque (the
+  /// tasks its own tasks submitted here and did not wait for), in turns when both have some, so
+  /// that neither waits for the other to run dry; or nullptr. The node counts as executing from
+  /// here, under the lock, so that a submitter queueing behind this task sees it busy (see `push`).
   Task* pop() noexcept {
-    if (usage.queued.load(std::memory_order_relaxed) != 0) {
+    const bool local_first = prefer_local_ && local_queued() != 0;
+    if (!local_first && usage.queued.load(std::memory_order_relaxed) != 0) {
       std::lock_guard lock(queue_lock_);
       if (!queue_.empty()) {
-        Task* task = queue_.pop_front();
-        usage.executing.store(1, std::memory_order_relaxed);
-        // Release: a reader that sees the shorter queue sees the node executing (see `in_flight`).
-        usage.queued.store(queue_.size(), std::memory_order_release);
-        // The next task's state was written by its submitter: start fetching it while this one runs.
-        if (!queue_.empty()) prefetch_for_write(queue_.front());
-        return task;
+        prefer_local_ = true;
+        return pop_front_locked();
       }
     }
-    if (local_.size() == 0) return nullptr;
-    // Executing before the deque is shorter, for `in_flight` (and back to idle if thieves took all).
-    usage.executing.store(1, std::memory_order_release);
+    if (local_queued() == 0) return nullptr;
+    {
+      // Executing before the deque is shorter (for `in_flight`), and under the lock (for `push`).
+      std::lock_guard lock(queue_lock_);
+      usage.executing.store(1, std::memory_order_release);
+    }
     for (;;) {
       bool contended = false;
-      if (Task* task = local_.steal(&contended)) return task;
+      if (Task* task = local_.steal(&contended)) {
+        prefer_local_ = false;
+        return task;
+      }
       if (!contended) break;
     }
+    std::lock_guard lock(queue_lock_);
+    if (!queue_.empty()) return pop_front_locked();  // thieves took the local ones meanwhile
     usage.executing.store(0, std::memory_order_release);
     return nullptr;
   }
@@ -137,7 +143,7 @@ class WorkerNode {
     bump(usage.submitted_local, std::memory_order_relaxed);
     local_.push(task);
     full_fence();
-    return sleepers.load(std::memory_order_relaxed) != 0 ? Pushed::queued_to_busy : Pushed::queued;
+    return sleepers.load(std::memory_order_acquire) != 0 ? Pushed::queued_to_busy : Pushed::queued;
   }
 
   /// For the worker: the place in the local deque the next push takes; what is pushed from here
@@ -145,14 +151,8 @@ class WorkerNode {
   [[nodiscard]] std::int64_t local_mark() const noexcept { return local_.mark(); }
 
   /// For a helping wait of the worker: the newest task of its local deque if it was pushed at
-  /// place `floor` or after, or nullptr. `owned` says whether the worker now runs it (it claimed
-  /// it with no read-modify-write: see `ResultState::claim_as_owner`) or a canceller resolved it
-  /// first (`run` then lets go of it). The node counts as executing already.
-  Task* take_local(std::int64_t floor, bool& owned) noexcept {
-    Task* task = local_.take(floor, [](Task* candidate) { candidate->mark_owner_pop(); });
-    owned = task != nullptr && task->claim_as_owner();
-    return task;
-  }
+  /// place `floor` or after, or nullptr. The node counts as executing already.
+  Task* take_local(std::int64_t floor) noexcept { return local_.take(floor); }
 
   /// Tasks in the local deque now (a moment old).
   [[nodiscard]] std::uint64_t local_queued() const noexcept { return local_.size(); }
@@ -461,6 +461,17 @@ class WorkerNode {
     return usage.queued.load(std::memory_order_relaxed) != 0 || stopping_.load(std::memory_order_relaxed);
   }
 
+  /// Under the queue lock: the oldest queued task, which the node now counts as executing.
+  Task* pop_front_locked() noexcept {
+    Task* task = queue_.pop_front();
+    usage.executing.store(1, std::memory_order_relaxed);
+    // Release: a reader that sees the shorter queue sees the node executing (see `in_flight`).
+    usage.queued.store(queue_.size(), std::memory_order_release);
+    // The next task's state was written by its submitter: start fetching it while this one runs.
+    if (!queue_.empty()) prefetch_for_write(queue_.front());
+    return task;
+  }
+
   /// Under the queue lock: where `task` goes by effective priority (see `push`).
   [[nodiscard]] std::size_t priority_place(const Task& task, const PriorityOrder& order) const noexcept {
     const std::size_t size = queue_.size();
@@ -519,6 +530,7 @@ class WorkerNode {
   bool closed_ = true;        // guarded by queue_lock_
   RingDeque<Task*> queue_;    // guarded by queue_lock_
   LocalDeque<Task, local_capacity> local_;  // pushed and taken by the worker, stolen by anyone
+  bool prefer_local_ = false;  // worker only: `pop` takes from the local deque next
   std::atomic<std::uint64_t> stamps_{0};  // written under queue_lock_; read by the worker without it
   alignas(cache_line) std::atomic<bool> stopping_{false};
 };
