@@ -1382,7 +1382,7 @@ class Pool {
     if (task == nullptr) return Steal::failed;
     thief.mark_executing();
     thief.usage.stolen.fetch_add(1, std::memory_order_relaxed);  // a submitter may count a shed task too
-    detail::bump(thief.usage.sequentially_stolen, std::memory_order_relaxed);
+    detail::bump<std::memory_order_relaxed>(thief.usage.sequentially_stolen);
     if (per_function_.load(std::memory_order_relaxed)) {
       if (detail::FunctionUsage* function = thief.functions.get_or_make(task->function_slot)) {
         function->stolen.fetch_add(1, std::memory_order_relaxed);  // a submitter may count a shed task too
@@ -1467,7 +1467,7 @@ class Pool {
       task->discard_inputs();
       task->release(detail::task_word::pool_ref);
       if (!nested) usage.executing.store(0, std::memory_order_release);
-      detail::bump(usage.completed, std::memory_order_release);
+      detail::bump<std::memory_order_release>(usage.completed);
       return;
     }
     if (task->function().is_coroutine()) {
@@ -1503,13 +1503,13 @@ class Pool {
     if (failed && events_.wants(PoolEvent::task_error)) error_ticket = reserve_event();
     // Counters and measurements first, so that a caller woken by the future reads them up to date.
     if (function_usage != nullptr) {
-      detail::bump(failed ? function_usage->failed : function_usage->executed, std::memory_order_release);
+      detail::bump<std::memory_order_release>(failed ? function_usage->failed : function_usage->executed);
       function_usage->executing.store(0, std::memory_order_release);
     }
     std::atomic<std::uint64_t>& outcome = failed ? usage.failed : usage.executed;
-    detail::bump(outcome, std::memory_order_release);
+    detail::bump<std::memory_order_release>(outcome);
     if (!nested) usage.executing.store(0, std::memory_order_release);
-    detail::bump(usage.completed, std::memory_order_release);
+    detail::bump<std::memory_order_release>(usage.completed);
     if (error_ticket) {
       // Read before the task is published: it may be recycled at once, and its future's reader
       // may destroy the exception. Listeners run after, so that none delays the future.

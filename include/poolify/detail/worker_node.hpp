@@ -79,7 +79,7 @@ class WorkerNode {
       }
       stamp(*task);
       queued_after = publish_length();
-      bump(usage.submitted, std::memory_order_release);
+      bump<std::memory_order_release>(usage.submitted);
       asleep = take_sleeper();
       // The local deque counts too: a task behind the worker's own subtasks waits as well.
       behind_work = !asleep && worth_stealing(queue_.size() + local_queued()) &&
@@ -98,7 +98,7 @@ class WorkerNode {
     if (!local_first && usage.queued.load(std::memory_order_relaxed) != 0) {
       std::lock_guard lock(queue_lock_);
       if (!queue_.empty()) {
-        prefer_local_ = true;
+        if (!prefer_local_) prefer_local_ = true;
         return pop_front_locked();
       }
     }
@@ -140,7 +140,7 @@ class WorkerNode {
   Pushed push_local(Task* task, const std::atomic<std::uint32_t>& sleepers) noexcept {
     if (local_.full()) return Pushed::refused;
     // Counted before it can be taken, so that `wait_idle` never sees it finished but not submitted.
-    bump(usage.submitted_local, std::memory_order_relaxed);
+    bump<std::memory_order_relaxed>(usage.submitted_local);
     local_.push(task);
     full_fence();
     return sleepers.load(std::memory_order_acquire) != 0 ? Pushed::queued_to_busy : Pushed::queued;
@@ -530,9 +530,11 @@ class WorkerNode {
   bool closed_ = true;        // guarded by queue_lock_
   RingDeque<Task*> queue_;    // guarded by queue_lock_
   LocalDeque<Task, local_capacity> local_;  // pushed and taken by the worker, stolen by anyone
-  bool prefer_local_ = false;  // worker only: `pop` takes from the local deque next
   std::atomic<std::uint64_t> stamps_{0};  // written under queue_lock_; read by the worker without it
   alignas(cache_line) std::atomic<bool> stopping_{false};
+  // Worker only, beside `stopping_` (written once per run): `pop` takes from the local deque next.
+  // Not beside `stamps_`, which submitters write per push: `pop` writes this per task.
+  bool prefer_local_ = false;
 };
 
 }  // namespace detail
