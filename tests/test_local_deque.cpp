@@ -189,6 +189,34 @@ TEST_CASE("subtasks a task does not wait for run in the order it submitted them"
   CHECK(out_of_order == 0);
 }
 
+TEST_CASE("between tasks, the worker takes its queue and its local deque in turns", "[local_deque]") {
+  // One worker: its task queues three subtasks on its local deque, then waits until this thread
+  // has queued three tasks on the node's queue. Neither kind waits for the other to run dry: the
+  // local deque first (the queue gave the last task), then in turns, oldest first in each.
+  std::vector<int> order;  // written by the one worker only
+  std::latch pushed(1);
+  std::latch queued(1);
+  poolify::FixedPool<int, int>* self = nullptr;
+  poolify::FixedPool<int, int> pool(1, [&](int x) {
+    if (x >= 0) {
+      order.push_back(x);
+      return x;
+    }
+    for (int i = 1; i <= 3; ++i) (void)self->execute(i);  // local: 1, 2, 3
+    pushed.count_down();
+    queued.wait();
+    return -1;
+  });
+  self = &pool;
+  poolify::Future<int> parent = pool.execute(-1);
+  pushed.wait();
+  for (int i = 11; i <= 13; ++i) (void)pool.execute(i);  // the node's queue: 11, 12, 13
+  queued.count_down();
+  CHECK(parent.get() == -1);
+  pool.wait_idle();
+  CHECK(order == std::vector<int>{1, 11, 2, 12, 3, 13});
+}
+
 TEST_CASE("cancel racing a worker that takes its own subtasks: one outcome each, 100k times", "[local_deque][cancel]") {
   // Each round's parent submits `batch` subtasks to its own node, each cancellable through a stop
   // source of its own, waits until the canceller (this thread) has begun, and then waits for them

@@ -2679,6 +2679,16 @@ class LocalDeque {
     return item;
   }
 
+  /// Any thread: takes the oldest item, trying again while other threads take items first;
+  /// nullptr only when the deque is empty.
+  T* steal_until_empty() noexcept {
+    for (;;) {
+      bool contended = false;
+      if (T* item = steal(&contended)) return item;
+      if (!contended) return nullptr;
+    }
+  }
+
   /// Any thread: how many items it holds, a moment old.
   [[nodiscard]] std::uint64_t size() const noexcept {
     const std::int64_t top = top_.load(std::memory_order_acquire);
@@ -2988,13 +2998,9 @@ class WorkerNode {
       std::lock_guard lock(queue_lock_);
       usage.executing.store(1, std::memory_order_release);
     }
-    for (;;) {
-      bool contended = false;
-      if (Task* task = local_.steal(&contended)) {
-        prefer_local_ = false;
-        return task;
-      }
-      if (!contended) break;
+    if (Task* task = local_.steal_until_empty()) {
+      prefer_local_ = false;
+      return task;
     }
     std::lock_guard lock(queue_lock_);
     if (!queue_.empty()) return pop_front_locked();  // thieves took the local ones meanwhile
@@ -3042,14 +3048,9 @@ class WorkerNode {
   template <class Visit>
   void drain_local(Visit&& visit) noexcept {
     std::uint64_t drained = 0;
-    for (;;) {
-      bool contended = false;
-      if (Task* task = local_.steal(&contended)) {
-        ++drained;
-        visit(task);
-      } else if (!contended) {
-        break;
-      }
+    while (Task* task = local_.steal_until_empty()) {
+      ++drained;
+      visit(task);
     }
     if (drained == 0) return;
     std::lock_guard lock(queue_lock_);
@@ -3074,7 +3075,7 @@ class WorkerNode {
   /// task and the start of the next: the queue is read first, and `pop` publishes a shorter queue
   /// only after counting the task it took as executing.
   [[nodiscard]] std::uint64_t in_flight() const noexcept {
-    const std::uint64_t queued = usage.queued.load(std::memory_order_acquire) + local_queued();
+    const std::uint64_t queued = queued_all();
     return queued + usage.executing_all();
   }
 

@@ -97,6 +97,16 @@ class LocalDeque {
     return item;
   }
 
+  /// Any thread: takes the oldest item, trying again while other threads take items first;
+  /// nullptr only when the deque is empty.
+  T* steal_until_empty() noexcept {
+    for (;;) {
+      bool contended = false;
+      if (T* item = steal(&contended)) return item;
+      if (!contended) return nullptr;
+    }
+  }
+
   /// Any thread: how many items it holds, a moment old.
   [[nodiscard]] std::uint64_t size() const noexcept {
     const std::int64_t top = top_.load(std::memory_order_acquire);
